@@ -1,0 +1,55 @@
+//! Amazon Bedrock inference profiles over aws-sdk-bedrock, bound to one
+//! source Region.
+
+use aws_sdk_bedrock::types::{InferenceProfileSummary, InferenceProfileType};
+
+use super::{AwsError, Bedrock};
+use crate::model::InferenceProfile;
+
+pub struct SdkBedrock {
+    client: aws_sdk_bedrock::Client,
+    region: String,
+}
+
+impl SdkBedrock {
+    pub fn new(config: &aws_config::SdkConfig, region: &str) -> SdkBedrock {
+        let conf = aws_sdk_bedrock::config::Builder::from(config)
+            .region(aws_sdk_bedrock::config::Region::new(region.to_string()))
+            .build();
+        SdkBedrock {
+            client: aws_sdk_bedrock::Client::from_conf(conf),
+            region: region.to_string(),
+        }
+    }
+}
+
+impl Bedrock for SdkBedrock {
+    async fn list_inference_profiles(&self) -> Result<Vec<InferenceProfile>, AwsError> {
+        let list: Vec<InferenceProfileSummary> = self
+            .client
+            .list_inference_profiles()
+            .type_equals(InferenceProfileType::SystemDefined)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk("bedrock", "ListInferenceProfiles", e))?;
+        Ok(list
+            .iter()
+            .map(|p| InferenceProfile {
+                id: p.inference_profile_id().to_string(),
+                arn: p.inference_profile_arn().to_string(),
+                name: p.inference_profile_name().to_string(),
+                source_region: self.region.clone(),
+                model_arns: p
+                    .models()
+                    .iter()
+                    .filter_map(|m| m.model_arn().map(str::to_string))
+                    .collect(),
+                kind: p.r#type().as_str().to_string(),
+                status: p.status().as_str().to_string(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,429 @@
+//! AWS Control Tower over aws-sdk-controltower, bound to one Region (the
+//! landing zone's home Region once it is known).
+
+use aws_sdk_controltower::types::{
+    self as sdk, ControlOperationFilter, ControlOperationStatus, EnabledControlFilter,
+};
+
+use super::{
+    AwsError, AwsErrorKind, ControlTower, EnabledControlQuery, document_to_json, iso,
+    json_to_document,
+};
+use crate::model::*;
+
+const SERVICE: &str = "controltower";
+
+pub struct SdkControlTower {
+    client: aws_sdk_controltower::Client,
+}
+
+impl SdkControlTower {
+    pub fn new(config: &aws_config::SdkConfig, region: &str) -> SdkControlTower {
+        let conf = aws_sdk_controltower::config::Builder::from(config)
+            .region(aws_sdk_controltower::config::Region::new(
+                region.to_string(),
+            ))
+            .build();
+        SdkControlTower {
+            client: aws_sdk_controltower::Client::from_conf(conf),
+        }
+    }
+}
+
+fn build_error(operation: &'static str, e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        service: SERVICE,
+        operation,
+        kind: AwsErrorKind::Other(e.to_string()),
+    }
+}
+
+fn sdk_parameters(
+    operation: &'static str,
+    parameters: &[ControlParameter],
+) -> Result<Vec<sdk::EnabledControlParameter>, AwsError> {
+    parameters
+        .iter()
+        .map(|p| {
+            sdk::EnabledControlParameter::builder()
+                .key(&p.key)
+                .value(json_to_document(&p.value))
+                .build()
+                .map_err(|e| build_error(operation, e))
+        })
+        .collect()
+}
+
+fn control_operation(o: &sdk::ControlOperation) -> ControlOperation {
+    ControlOperation {
+        id: o.operation_identifier().unwrap_or_default().to_string(),
+        kind: o
+            .operation_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        status: o
+            .status()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        message: o.status_message().map(str::to_string),
+        control_identifier: o.control_identifier().map(str::to_string),
+        target: o.target_identifier().map(str::to_string),
+        enabled_control: o.enabled_control_identifier().map(str::to_string),
+        start_time: o.start_time().map(iso),
+        end_time: o.end_time().map(iso),
+    }
+}
+
+impl ControlTower for SdkControlTower {
+    async fn list_landing_zones(&self) -> Result<Vec<String>, AwsError> {
+        let list: Vec<sdk::LandingZoneSummary> = self
+            .client
+            .list_landing_zones()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListLandingZones", e))?;
+        Ok(list
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_string))
+            .collect())
+    }
+
+    async fn get_landing_zone(&self, arn: &str) -> Result<LandingZone, AwsError> {
+        let out = self
+            .client
+            .get_landing_zone()
+            .landing_zone_identifier(arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetLandingZone", e))?;
+        let lz = out.landing_zone();
+        let manifest = lz
+            .map(|l| document_to_json(l.manifest()))
+            .unwrap_or_default();
+        let governed_regions = manifest
+            .get("governedRegions")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let arn = lz.and_then(|l| l.arn()).unwrap_or(arn).to_string();
+        Ok(LandingZone {
+            home_region: arn_region(&arn).unwrap_or_default().to_string(),
+            arn,
+            version: lz.map(|l| l.version().to_string()).unwrap_or_default(),
+            latest_available_version: lz
+                .and_then(|l| l.latest_available_version())
+                .map(str::to_string),
+            status: lz
+                .and_then(|l| l.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            drift_status: lz
+                .and_then(|l| l.drift_status())
+                .and_then(|d| d.status())
+                .map(|s| s.as_str().to_string()),
+            governed_regions,
+            manifest,
+        })
+    }
+
+    async fn list_landing_zone_operations(&self) -> Result<Vec<LandingZoneOperation>, AwsError> {
+        let list: Vec<sdk::LandingZoneOperationSummary> = self
+            .client
+            .list_landing_zone_operations()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListLandingZoneOperations", e))?;
+        Ok(list
+            .iter()
+            .map(|o| LandingZoneOperation {
+                id: o.operation_identifier().unwrap_or_default().to_string(),
+                kind: o
+                    .operation_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                status: o
+                    .status()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                start_time: None,
+                end_time: None,
+                message: None,
+            })
+            .collect())
+    }
+
+    async fn get_landing_zone_operation(&self, id: &str) -> Result<LandingZoneOperation, AwsError> {
+        let out = self
+            .client
+            .get_landing_zone_operation()
+            .operation_identifier(id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetLandingZoneOperation", e))?;
+        let d = out.operation_details();
+        Ok(LandingZoneOperation {
+            id: d
+                .and_then(|d| d.operation_identifier())
+                .unwrap_or(id)
+                .to_string(),
+            kind: d
+                .and_then(|d| d.operation_type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            status: d
+                .and_then(|d| d.status())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            start_time: d.and_then(|d| d.start_time()).map(iso),
+            end_time: d.and_then(|d| d.end_time()).map(iso),
+            message: d.and_then(|d| d.status_message()).map(str::to_string),
+        })
+    }
+
+    async fn list_enabled_baselines(
+        &self,
+        include_children: bool,
+    ) -> Result<Vec<EnabledBaseline>, AwsError> {
+        let list: Vec<sdk::EnabledBaselineSummary> = self
+            .client
+            .list_enabled_baselines()
+            .include_children(include_children)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListEnabledBaselines", e))?;
+        Ok(list
+            .iter()
+            .map(|b| EnabledBaseline {
+                arn: b.arn().to_string(),
+                baseline_identifier: b.baseline_identifier().to_string(),
+                baseline_version: b.baseline_version().map(str::to_string),
+                target: b.target_identifier().to_string(),
+                parent: b.parent_identifier().map(str::to_string),
+            })
+            .collect())
+    }
+
+    async fn list_enabled_controls(
+        &self,
+        query: EnabledControlQuery<'_>,
+    ) -> Result<Vec<EnabledControl>, AwsError> {
+        let mut req = self
+            .client
+            .list_enabled_controls()
+            .include_children(query.include_children);
+        if let Some(t) = query.target {
+            req = req.target_identifier(t);
+        }
+        if let Some(c) = query.control {
+            req = req.filter(
+                EnabledControlFilter::builder()
+                    .control_identifiers(c)
+                    .build(),
+            );
+        }
+        let list: Vec<sdk::EnabledControlSummary> = req
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListEnabledControls", e))?;
+        Ok(list
+            .iter()
+            .map(|c| EnabledControl {
+                arn: c.arn().unwrap_or_default().to_string(),
+                control_identifier: c.control_identifier().unwrap_or_default().to_string(),
+                target: c.target_identifier().unwrap_or_default().to_string(),
+                status: c
+                    .status_summary()
+                    .and_then(|s| s.status())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                drift_status: c
+                    .drift_status_summary()
+                    .and_then(|d| d.drift_status())
+                    .map(|d| d.as_str().to_string()),
+                parent: c.parent_identifier().map(str::to_string),
+                last_operation: c
+                    .status_summary()
+                    .and_then(|s| s.last_operation_identifier())
+                    .map(str::to_string),
+                parameters: Vec::new(),
+            })
+            .collect())
+    }
+
+    async fn get_enabled_control(&self, arn: &str) -> Result<EnabledControl, AwsError> {
+        let out = self
+            .client
+            .get_enabled_control()
+            .enabled_control_identifier(arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetEnabledControl", e))?;
+        let d = out.enabled_control_details();
+        Ok(EnabledControl {
+            arn: d.and_then(|d| d.arn()).unwrap_or(arn).to_string(),
+            control_identifier: d
+                .and_then(|d| d.control_identifier())
+                .unwrap_or_default()
+                .to_string(),
+            target: d
+                .and_then(|d| d.target_identifier())
+                .unwrap_or_default()
+                .to_string(),
+            status: d
+                .and_then(|d| d.status_summary())
+                .and_then(|s| s.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            drift_status: d
+                .and_then(|d| d.drift_status_summary())
+                .and_then(|s| s.drift_status())
+                .map(|s| s.as_str().to_string()),
+            parent: d.and_then(|d| d.parent_identifier()).map(str::to_string),
+            last_operation: d
+                .and_then(|d| d.status_summary())
+                .and_then(|s| s.last_operation_identifier())
+                .map(str::to_string),
+            parameters: d
+                .map(|d| d.parameters())
+                .unwrap_or_default()
+                .iter()
+                .map(|p| ControlParameter {
+                    key: p.key().to_string(),
+                    value: document_to_json(p.value()),
+                })
+                .collect(),
+        })
+    }
+
+    async fn enable_control(
+        &self,
+        control: &str,
+        target: &str,
+        parameters: &[ControlParameter],
+    ) -> Result<(String, Option<String>), AwsError> {
+        let mut req = self
+            .client
+            .enable_control()
+            .control_identifier(control)
+            .target_identifier(target);
+        for p in sdk_parameters("EnableControl", parameters)? {
+            req = req.parameters(p);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "EnableControl", e))?;
+        Ok((
+            out.operation_identifier().to_string(),
+            out.arn().map(str::to_string),
+        ))
+    }
+
+    async fn disable_control(&self, enabled_control: &str) -> Result<String, AwsError> {
+        let out = self
+            .client
+            .disable_control()
+            .enabled_control_identifier(enabled_control)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "DisableControl", e))?;
+        Ok(out.operation_identifier().to_string())
+    }
+
+    async fn update_enabled_control(
+        &self,
+        enabled_control: &str,
+        parameters: &[ControlParameter],
+    ) -> Result<String, AwsError> {
+        let out = self
+            .client
+            .update_enabled_control()
+            .enabled_control_identifier(enabled_control)
+            .set_parameters(Some(sdk_parameters("UpdateEnabledControl", parameters)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "UpdateEnabledControl", e))?;
+        Ok(out.operation_identifier().to_string())
+    }
+
+    async fn get_control_operation(&self, id: &str) -> Result<ControlOperation, AwsError> {
+        let out = self
+            .client
+            .get_control_operation()
+            .operation_identifier(id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "GetControlOperation", e))?;
+        Ok(out
+            .control_operation()
+            .map(control_operation)
+            .unwrap_or(ControlOperation {
+                id: id.to_string(),
+                kind: String::new(),
+                status: String::new(),
+                message: None,
+                control_identifier: None,
+                target: None,
+                enabled_control: None,
+                start_time: None,
+                end_time: None,
+            }))
+    }
+
+    async fn list_control_operations(
+        &self,
+        status: Option<&str>,
+    ) -> Result<Vec<ControlOperation>, AwsError> {
+        let mut req = self.client.list_control_operations();
+        if let Some(s) = status {
+            req = req.filter(
+                ControlOperationFilter::builder()
+                    .statuses(ControlOperationStatus::from(s))
+                    .build(),
+            );
+        }
+        let list: Vec<sdk::ControlOperationSummary> = req
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AwsError::from_sdk(SERVICE, "ListControlOperations", e))?;
+        Ok(list
+            .iter()
+            .map(|o| ControlOperation {
+                id: o.operation_identifier().unwrap_or_default().to_string(),
+                kind: o
+                    .operation_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                status: o
+                    .status()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                message: o.status_message().map(str::to_string),
+                control_identifier: o.control_identifier().map(str::to_string),
+                target: o.target_identifier().map(str::to_string),
+                enabled_control: o.enabled_control_identifier().map(str::to_string),
+                start_time: o.start_time().map(iso),
+                end_time: o.end_time().map(iso),
+            })
+            .collect())
+    }
+}

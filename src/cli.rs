@@ -1,0 +1,161 @@
+//! The command line, as clap derive types only: no logic here. `commands`
+//! turns these into calls; nothing else reads them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+/// Move an AWS Control Tower estate from the landing-zone region deny to the
+/// OU-level region deny (CT.MULTISERVICE.PV.1), so that Amazon Bedrock
+/// cross-region inference works while every other API stays in the governed
+/// Regions.
+#[derive(Debug, Parser)]
+#[command(name = "ctmigrate", version, about, long_about = None, arg_required_else_help = true)]
+#[command(
+    after_help = "Start with the built-in sandbox (no AWS account needed):\n  ctmigrate detect --sandbox\n\nExit codes are listed in docs/exit-codes.md."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Use the built-in sandbox (an emulated organization on 127.0.0.1) instead of AWS.
+    #[arg(long, global = true, conflicts_with_all = ["endpoint_url", "profile"])]
+    pub sandbox: bool,
+    /// Directory holding the sandbox's state.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = ".ctmigrate/sandbox",
+        env = "CTMIGRATE_SANDBOX_DIR"
+    )]
+    pub sandbox_dir: PathBuf,
+    /// Send every AWS request to this AWS-compatible endpoint (e.g. `ctmigrate sandbox serve`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS profile to use (from ~/.aws/config).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS Region for the first calls; use your Control Tower home Region.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Report format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// No colours (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print only the result and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report the landing zone, its region deny, governed Regions, first-tier OUs, SCPs and quotas. Reads only.
+    Detect(DetectArgs),
+    /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
+    Sandbox(SandboxArgs),
+}
+
+/// Quota flags shared by commands that count SCPs.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct QuotaArgs {
+    /// SCPs that may be attached directly to one OU (AWS: 10 since 2026-05-15).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub scp_attachment_limit: u64,
+    /// Maximum characters in one SCP (AWS: 10,240 since 2026-05-15).
+    #[arg(long, value_name = "CHARS", default_value_t = 10_240, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub scp_size_limit: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub quotas: QuotaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    #[command(subcommand)]
+    pub command: SandboxCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 until interrupted (for the AWS CLI or other tools).
+    Serve {
+        /// Port to listen on; 0 picks a free one. The URL is printed on the first line.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Fault and latency injection, e.g. `throttle=0.3,5xx=0.1,seed=7` (see docs/sandbox.md).
+        #[arg(long, value_name = "SPEC")]
+        faults: Option<String>,
+    },
+    /// Restore a seeded estate (discards the sandbox's changes and timeline).
+    Reset(ResetArgs),
+    /// Play the human in the AWS Control Tower console.
+    Console {
+        #[command(subcommand)]
+        action: ConsoleAction,
+    },
+    /// Show the landing zone's state and the region-deny coverage of each registered first-tier OU.
+    Status,
+    /// Print every recorded change with the region-deny coverage after it.
+    Timeline,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsoleAction {
+    /// Landing zone settings → Modify settings → Region deny → Update landing zone.
+    RegionDeny {
+        /// Turn the landing-zone region deny off or on.
+        #[arg(value_enum)]
+        state: OnOff,
+        /// Wait until the landing zone is ACTIVE again.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Which estate to seed.
+    #[arg(long, default_value = "default", value_parser = ["default", "no-control-tower", "no-organization"])]
+    pub scenario: String,
+    /// How long a control operation stays IN_PROGRESS (e.g. 1500ms, 2s).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub control_op_delay: Option<std::time::Duration>,
+    /// How long the console's landing-zone update stays PROCESSING.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub landing_zone_op_delay: Option<std::time::Duration>,
+    /// Items per page in List answers (small, so clients must paginate).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub page_size: Option<u64>,
+    /// SCPs that may be attached to one target.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub scp_attachment_limit: Option<u64>,
+    /// Maximum characters in one SCP.
+    #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
+    pub scp_size_limit: Option<u64>,
+    /// Control operations that may run at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub max_concurrent_control_ops: Option<u64>,
+}

@@ -1,0 +1,27 @@
+//! `ctmigrate detect`.
+
+use super::Session;
+use crate::cli::{DetectArgs, GlobalArgs};
+use crate::detect::{Quotas, report};
+use crate::error::{Error, Exit};
+use crate::output::{Format, Output, render_detect};
+
+pub async fn run(global: &GlobalArgs, args: &DetectArgs, out: &Output) -> Result<Exit, Error> {
+    let session = Session::connect(global, out).await?;
+    let spinner = out.spinner("Reading the organization");
+    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
+    spinner.finish();
+    session.close().await;
+    let snapshot = snapshot?;
+    let quotas = Quotas {
+        scp_attachment_limit: usize::try_from(args.quotas.scp_attachment_limit)
+            .unwrap_or(usize::MAX),
+        scp_size_limit: usize::try_from(args.quotas.scp_size_limit).unwrap_or(usize::MAX),
+    };
+    let report = report(&snapshot, quotas);
+    match out.format {
+        Format::Json => out.json(&report),
+        Format::Text => out.text(&render_detect(&report, out)),
+    }
+    Ok(Exit::Ok)
+}

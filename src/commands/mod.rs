@@ -1,0 +1,79 @@
+//! One function per subcommand: turn parsed flags into calls on the library
+//! (discover, detect, sandbox) and hand the result to `output`. Thin on
+//! purpose; this is also the only place that starts the embedded sandbox and
+//! connects it to the aws adapter through an endpoint override.
+
+mod detect;
+mod sandbox;
+
+use crate::aws::{Aws, ConfigError, ConnectOptions};
+use crate::cli::{Command, GlobalArgs};
+use crate::error::{Error, ErrorKind, Exit};
+use crate::output::Output;
+
+/// Runs the parsed command.
+pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Result<Exit, Error> {
+    match command {
+        Command::Detect(args) => detect::run(global, &args, out).await,
+        Command::Sandbox(args) => sandbox::run(global, args, out).await,
+    }
+}
+
+/// A connection to AWS or to the embedded sandbox.
+pub struct Session {
+    pub aws: Aws,
+    sandbox: Option<crate::sandbox::RunningSandbox>,
+}
+
+impl Session {
+    /// Connects as the global flags say; with `--sandbox`, starts the embedded
+    /// sandbox on a free loopback port and points the SDK clients at it.
+    pub async fn connect(global: &GlobalArgs, out: &Output) -> Result<Session, Error> {
+        let (opts, sandbox) = if global.sandbox {
+            let spec = crate::sandbox::fault_spec(None)?;
+            let sb = crate::sandbox::start(&global.sandbox_dir, 0, spec).await?;
+            out.detail(&format!(
+                "sandbox {} listening on {}",
+                global.sandbox_dir.display(),
+                sb.endpoint_url()
+            ));
+            let opts = ConnectOptions {
+                profile: None,
+                region: Some(
+                    global
+                        .region
+                        .clone()
+                        .unwrap_or_else(|| sb.default_region().to_string()),
+                ),
+                endpoint_url: Some(sb.endpoint_url()),
+                static_credentials: Some((
+                    crate::sandbox::SANDBOX_ACCESS_KEY_ID.to_string(),
+                    crate::sandbox::SANDBOX_SECRET_ACCESS_KEY.to_string(),
+                )),
+                max_attempts: 0,
+            };
+            (opts, Some(sb))
+        } else {
+            let opts = ConnectOptions {
+                profile: global.profile.clone(),
+                region: global.region.clone(),
+                endpoint_url: global.endpoint_url.clone(),
+                static_credentials: None,
+                max_attempts: 0,
+            };
+            (opts, None)
+        };
+        let aws = Aws::connect(&opts).await.map_err(|e| match e {
+            ConfigError::NoRegion => Error::new(ErrorKind::Config, "no AWS Region is configured")
+                .hint("pass --region with your Control Tower home Region (or set AWS_REGION or a region in your profile); to try ctmigrate without AWS, add --sandbox"),
+        })?;
+        Ok(Session { aws, sandbox })
+    }
+
+    /// Stops the embedded sandbox, if any.
+    pub async fn close(self) {
+        if let Some(sb) = self.sandbox {
+            sb.stop().await;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The tool's error type and its exit codes.
+//!
+//! Every failure a user can meet becomes an [`Error`] with a kind (which
+//! decides the exit code, see docs/exit-codes.md), a one-line message naming
+//! the input or resource, an optional hint saying how to fix it, and the
+//! underlying causes. Rendering happens once, in `output::render_error`.
+//! Lower modules return their own typed errors; this module converts them.
+
+use crate::aws::{AwsError, AwsErrorKind};
+use crate::sandbox::SandboxError;
+
+/// Process exit codes (docs/exit-codes.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// A runtime failure: an AWS error, a refused or failed operation.
+    Failure = 1,
+    /// `--detailed-exitcode`: changes are planned.
+    Changes = 2,
+    /// Bad command-line usage.
+    Usage = 64,
+    /// Bad input data: a file or value that cannot be used.
+    InvalidInput = 65,
+    /// The endpoint cannot be reached.
+    Unavailable = 69,
+    /// Missing credentials, or the caller is not allowed (not the management account).
+    Permission = 77,
+    /// The environment is not set up for the job (no Region, no Control Tower, wrong Region).
+    Config = 78,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Usage,
+    InvalidInput,
+    Unreachable,
+    Permission,
+    Config,
+    Aws,
+    Internal,
+}
+
+/// A failure with everything needed to explain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+    pub causes: Vec<String>,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+            causes: Vec::new(),
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn cause(mut self, cause: impl Into<String>) -> Error {
+        self.causes.push(cause.into());
+        self
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self.kind {
+            ErrorKind::Usage => Exit::Usage,
+            ErrorKind::InvalidInput => Exit::InvalidInput,
+            ErrorKind::Unreachable => Exit::Unavailable,
+            ErrorKind::Permission => Exit::Permission,
+            ErrorKind::Config => Exit::Config,
+            ErrorKind::Aws | ErrorKind::Internal => Exit::Failure,
+        }
+    }
+
+    /// An AWS failure while doing `what`, with the hint that fits its kind.
+    pub fn aws(what: &str, e: AwsError) -> Error {
+        let detail = e.to_string();
+        match &e.kind {
+            AwsErrorKind::Credentials(_) => Error::new(ErrorKind::Permission, format!("no AWS credentials found while {what}"))
+                .cause(detail)
+                .hint("sign in (`aws sso login --profile NAME`, then `--profile NAME`), export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or try the built-in sandbox with `--sandbox`"),
+            AwsErrorKind::Unreachable(_) | AwsErrorKind::Timeout(_) => Error::new(ErrorKind::Unreachable, format!("cannot reach the {} endpoint while {what}", e.service))
+                .cause(detail)
+                .hint("check --endpoint-url (is the sandbox running? `ctmigrate sandbox serve --port N`) and your network or proxy settings"),
+            AwsErrorKind::Service { code, .. } if code == "AccessDeniedException" || code == "AccessDenied" => {
+                Error::new(ErrorKind::Permission, format!("access denied while {what}"))
+                    .cause(detail)
+                    .hint("run ctmigrate with credentials of the organization's management account that may call Organizations and Control Tower (e.g. AdministratorAccess in the management account)")
+            }
+            AwsErrorKind::Service { code, .. } if code.contains("Throttl") || code == "TooManyRequestsException" => {
+                Error::new(ErrorKind::Aws, format!("AWS kept throttling the requests while {what}"))
+                    .cause(detail)
+                    .hint("wait a minute and run the command again; other automation may be calling the same APIs")
+            }
+            _ => Error::new(ErrorKind::Aws, format!("AWS refused a request while {what}")).cause(detail),
+        }
+    }
+}
+
+impl From<SandboxError> for Error {
+    fn from(e: SandboxError) -> Error {
+        let kind = if e.is_input_error() {
+            ErrorKind::InvalidInput
+        } else {
+            ErrorKind::Internal
+        };
+        let hint = e.hint();
+        let mut err = Error::new(kind, e.to_string()).hint(hint);
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            err.causes.push(s.to_string());
+            source = s.source();
+        }
+        err
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_errors_map_to_kinds_with_hints() {
+        let creds = AwsError {
+            service: "sts",
+            operation: "GetCallerIdentity",
+            kind: AwsErrorKind::Credentials("no providers".into()),
+        };
+        let e = Error::aws("identifying the caller", creds);
+        assert_eq!(e.exit(), Exit::Permission);
+        assert!(e.hint.as_deref().unwrap_or_default().contains("--sandbox"));
+
+        let denied = AwsError {
+            service: "organizations",
+            operation: "ListRoots",
+            kind: AwsErrorKind::Service {
+                code: "AccessDeniedException".into(),
+                message: "You don't have permissions".into(),
+                status: Some(400),
+                request_id: None,
+            },
+        };
+        assert_eq!(Error::aws("x", denied).exit(), Exit::Permission);
+    }
+}

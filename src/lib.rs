@@ -1,0 +1,91 @@
+//! # ctmigrate
+//!
+//! Moves an AWS Organizations estate from Control Tower's landing-zone region
+//! deny (`AWS-GR_REGION_DENY`, Sid `GRREGIONDENY`) to the OU-level region deny
+//! control CT.MULTISERVICE.PV.1, so that Amazon Bedrock cross-region inference
+//! works while every other API stays in the governed Regions.
+//!
+//! ## Map of the modules (read in this order)
+//!
+//! Data flows `discover → snapshot → detect / plan (pure) → apply`, with the
+//! policy evaluator (pure) beside them.
+//!
+//! - [`cli`]: the command line as clap types; no logic.
+//! - [`commands`]: one thin function per subcommand; starts the embedded
+//!   sandbox and connects it through the aws adapter.
+//! - [`aws`]: the only module importing `aws_sdk_*`; one small trait per
+//!   service over the tool's own types in [`model`], one SDK implementation.
+//! - [`discover`]: reads an organization through the traits into a
+//!   [`snapshot::Snapshot`] and explains unmet preconditions.
+//! - [`snapshot`]: the normalised estate every later step works from.
+//! - [`detect`]: the `detect` report, computed from a snapshot (pure).
+//! - [`output`]: every byte written to the terminal, and the one error renderer.
+//! - [`error`]: the error type, its hints and the exit codes.
+//! - [`sandbox`]: its own room. An emulator of Control Tower, Control
+//!   Catalog, Organizations, STS and Bedrock over HTTP on loopback; it imports
+//!   nothing from the tool's logic and the logic imports nothing from it.
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod detect;
+pub mod discover;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod sandbox;
+pub mod snapshot;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use error::Exit;
+
+/// Parses `args`, runs the command and returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let code = match e.kind() {
+                K::DisplayHelp
+                | K::DisplayVersion
+                | K::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Ok,
+                _ => Exit::Usage,
+            };
+            // clap renders its own usage errors and help; it is the one exception
+            // to output::Output because it runs before the flags are known.
+            let _ = e.print();
+            return code.code();
+        }
+    };
+    let out = output::Output::new(
+        cli.global.format,
+        cli.global.no_color,
+        cli.global.quiet,
+        cli.global.verbose,
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            out.error(&error::Error::new(
+                error::ErrorKind::Internal,
+                format!("cannot start the async runtime: {e}"),
+            ));
+            return Exit::Failure.code();
+        }
+    };
+    let global = cli.global.clone();
+    match runtime.block_on(commands::dispatch(cli.command, &global, &out)) {
+        Ok(exit) => exit.code(),
+        Err(e) => {
+            out.error(&e);
+            e.exit().code()
+        }
+    }
+}

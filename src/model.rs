@@ -1,0 +1,194 @@
+//! The domain types the tool reasons about: what the AWS adapters return and
+//! what discovery records. Plain data with serde, no behaviour beyond small
+//! accessors; no AWS SDK types (only `aws` converts to and from those).
+
+use serde::{Deserialize, Serialize};
+
+/// Who the credentials belong to (STS GetCallerIdentity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// The organization (DescribeOrganization).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub arn: String,
+    pub management_account_id: String,
+    pub feature_set: String,
+    pub scp_enabled: bool,
+}
+
+/// The organization root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Root {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub scp_enabled: bool,
+}
+
+/// An organizational unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+}
+
+/// An SCP without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySummary {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub description: String,
+    pub aws_managed: bool,
+}
+
+/// An SCP with its document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub summary: PolicySummary,
+    pub content: String,
+}
+
+/// A tag on an Organizations resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The Control Tower landing zone (GetLandingZone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LandingZone {
+    pub arn: String,
+    /// Read from the landing zone ARN.
+    pub home_region: String,
+    pub version: String,
+    pub latest_available_version: Option<String>,
+    pub status: String,
+    pub drift_status: Option<String>,
+    pub governed_regions: Vec<String>,
+    /// The manifest as Control Tower returned it; read tolerantly, never rewritten.
+    pub manifest: serde_json::Value,
+}
+
+/// A landing-zone operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LandingZoneOperation {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A baseline enabled on a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnabledBaseline {
+    pub arn: String,
+    pub baseline_identifier: String,
+    pub baseline_version: Option<String>,
+    pub target: String,
+    pub parent: Option<String>,
+}
+
+/// One parameter of an enabled control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlParameter {
+    pub key: String,
+    pub value: serde_json::Value,
+}
+
+/// A control enabled on a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnabledControl {
+    pub arn: String,
+    pub control_identifier: String,
+    pub target: String,
+    pub status: String,
+    pub drift_status: Option<String>,
+    pub parent: Option<String>,
+    pub last_operation: Option<String>,
+    /// Filled by GetEnabledControl; empty from ListEnabledControls.
+    pub parameters: Vec<ControlParameter>,
+}
+
+/// An asynchronous control operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlOperation {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub control_identifier: Option<String>,
+    pub target: Option<String>,
+    pub enabled_control: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+}
+
+/// A control in the Control Catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogControl {
+    pub arn: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub implementation_type: Option<String>,
+}
+
+/// A Bedrock inference profile as seen from one source Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceProfile {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub source_region: String,
+    pub model_arns: Vec<String>,
+    pub kind: String,
+    pub status: String,
+}
+
+/// The Region named by an ARN (`arn:partition:service:REGION:...`), if any.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+/// The last path segment of an ARN (`.../ou-abcd-1234` → `ou-abcd-1234`).
+pub fn arn_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_helpers() {
+        assert_eq!(
+            arn_region("arn:aws:controltower:ap-northeast-1:111111111111:landingzone/X"),
+            Some("ap-northeast-1")
+        );
+        assert_eq!(arn_region("arn:aws:bedrock:::foundation-model/m"), None);
+        assert_eq!(
+            arn_id("arn:aws:organizations::1:ou/o-1/ou-ab-12"),
+            "ou-ab-12"
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! All terminal output goes through here: reports to stdout (text or JSON),
+//! status lines, warnings, spinners and errors to stderr. It decides colour
+//! (`--no-color`, `NO_COLOR`, not a terminal → none), honours `--quiet` and
+//! `-v`, and renders every error the same way (`error:`, `caused by:`,
+//! `hint:`). It must not compute anything: callers hand it finished data.
+
+mod detect;
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+
+use crate::error::Error;
+
+pub use detect::render_detect;
+
+/// Report format chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Where and how to write.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    color_out: bool,
+    color_err: bool,
+    quiet: bool,
+    verbose: u8,
+    progress: bool,
+}
+
+fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Text styles used in reports.
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    Bold,
+    Good,
+    Bad,
+    Warn,
+    Dim,
+}
+
+impl Output {
+    pub fn new(format: Format, no_color: bool, quiet: bool, verbose: u8) -> Output {
+        let colors_allowed = !no_color && !no_color_env();
+        let err_tty = std::io::stderr().is_terminal();
+        Output {
+            format,
+            color_out: colors_allowed && std::io::stdout().is_terminal(),
+            color_err: colors_allowed && err_tty,
+            quiet,
+            verbose,
+            progress: err_tty && !quiet,
+        }
+    }
+
+    /// Wraps `text` in the tone's escape codes when stdout has colour.
+    pub fn paint(&self, tone: Tone, text: &str) -> String {
+        paint(self.color_out, tone, text)
+    }
+
+    /// Writes a finished text report to stdout.
+    pub fn text(&self, report: &str) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = out.write_all(report.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Writes a value as pretty JSON to stdout.
+    pub fn json<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => self.text(&(s + "\n")),
+            Err(e) => self.error(&Error::new(
+                crate::error::ErrorKind::Internal,
+                format!("cannot encode the report as JSON: {e} (this is a bug in ctmigrate)"),
+            )),
+        }
+    }
+
+    /// A line to stderr saying what happens now (hidden by `--quiet` and in JSON mode).
+    pub fn status(&self, verb: &str, message: &str) {
+        if self.quiet || self.format == Format::Json {
+            return;
+        }
+        let verb = paint(self.color_err, Tone::Good, &format!("{verb:>12}"));
+        let _ = writeln!(std::io::stderr().lock(), "{verb} {message}");
+    }
+
+    /// Detail shown with `-v`.
+    pub fn detail(&self, message: &str) {
+        if self.verbose == 0 || self.quiet {
+            return;
+        }
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            paint(self.color_err, Tone::Dim, message)
+        );
+    }
+
+    /// A warning to stderr (kept under `--quiet`: warnings matter).
+    pub fn warn(&self, message: &str) {
+        let label = paint(self.color_err, Tone::Warn, "warning:");
+        let _ = writeln!(std::io::stderr().lock(), "{label} {message}");
+    }
+
+    /// Renders an error to stderr: `error:`, then `caused by:` lines, then `hint:`.
+    pub fn error(&self, err: &Error) {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(render_error(err, self.color_err).as_bytes());
+    }
+
+    /// A spinner on stderr while something runs; invisible when stderr is not
+    /// a terminal or under `--quiet`.
+    pub fn spinner(&self, message: &str) -> Spinner {
+        let bar = if self.progress && self.format == Format::Text {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(100));
+            b
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_message(message.to_string());
+        Spinner { bar }
+    }
+}
+
+/// A running spinner.
+pub struct Spinner {
+    bar: indicatif::ProgressBar,
+}
+
+impl Spinner {
+    pub fn set(&self, message: &str) {
+        self.bar.set_message(message.to_string());
+    }
+
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn paint(color: bool, tone: Tone, text: &str) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let style = match tone {
+        Tone::Bold => Style::new().bold(),
+        Tone::Good => Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
+        Tone::Bad => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        Tone::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        Tone::Dim => Style::new().dimmed(),
+    };
+    format!("{style}{text}{style:#}")
+}
+
+/// The one error rendering.
+pub fn render_error(err: &Error, color: bool) -> String {
+    let mut s = format!("{} {}\n", paint(color, Tone::Bad, "error:"), err.message);
+    for c in &err.causes {
+        s.push_str(&format!(
+            "  {} {c}\n",
+            paint(color, Tone::Dim, "caused by:")
+        ));
+    }
+    if let Some(h) = &err.hint {
+        s.push_str(&format!("  {} {h}\n", paint(color, Tone::Good, "hint:")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn errors_render_as_plain_text_without_color() {
+        let e = Error::new(ErrorKind::Config, "no landing zone")
+            .cause("ListLandingZones returned nothing")
+            .hint("pass --region");
+        let text = render_error(&e, false);
+        assert_eq!(
+            text,
+            "error: no landing zone\n  caused by: ListLandingZones returned nothing\n  hint: pass --region\n"
+        );
+        assert!(!text.contains('\u{1b}'));
+        assert!(render_error(&e, true).contains('\u{1b}'));
+    }
+}

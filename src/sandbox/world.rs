@@ -1,0 +1,680 @@
+//! The sandbox's model of one AWS estate: organization, policies, landing zone,
+//! enabled controls, operations, Bedrock inference profiles and callers.
+//!
+//! Owns the persisted shape (`state.json`) and the pure rules that move it
+//! forward in time (asynchronous operations finishing). It must not know about
+//! HTTP or wire protocols (see `server`, `organizations`, `controltower`) and
+//! must not import anything from the planner, the policy evaluator or `aws`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+use super::templates;
+
+/// Version of the on-disk state layout; a file with another version is refused.
+pub const STATE_VERSION: u32 = 1;
+
+/// Tunables of the emulated estate, set by `sandbox reset`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// How long a Control Tower control operation stays IN_PROGRESS.
+    pub control_op_delay_ms: u64,
+    /// How long a landing-zone update (the console step) stays PROCESSING.
+    pub landing_zone_op_delay_ms: u64,
+    /// SCPs that may be attached directly to one root, OU or account.
+    pub scp_attachment_limit: usize,
+    /// Maximum characters in one SCP document.
+    pub scp_size_limit: usize,
+    /// Page size used by every List operation (small, so callers must paginate).
+    pub page_size: usize,
+    /// Concurrent Control Tower control operations allowed.
+    pub max_concurrent_control_ops: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            control_op_delay_ms: 1500,
+            landing_zone_op_delay_ms: 3000,
+            scp_attachment_limit: 10,
+            scp_size_limit: 10_240,
+            page_size: 3,
+            max_concurrent_control_ops: 10,
+        }
+    }
+}
+
+/// The organization itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Org {
+    pub id: String,
+    pub master_account_id: String,
+    pub master_account_email: String,
+    pub root_id: String,
+}
+
+/// An organizational unit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ou {
+    pub id: String,
+    pub name: String,
+    pub parent_id: String,
+}
+
+/// A member (or the management) account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub parent_id: String,
+    pub joined_epoch: i64,
+}
+
+/// A service control policy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub content: String,
+    pub aws_managed: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The Control Tower landing zone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LandingZone {
+    pub id: String,
+    pub home_region: String,
+    pub version: String,
+    pub latest_available_version: String,
+    /// ACTIVE, PROCESSING or FAILED.
+    pub status: String,
+    pub drift: String,
+    pub governed_regions: Vec<String>,
+    /// Whether the console's "Region deny" setting is enabled.
+    pub region_deny: bool,
+    pub manifest: serde_json::Value,
+}
+
+/// A landing-zone operation (CREATE, UPDATE, ...).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LzOperation {
+    pub id: String,
+    pub op_type: String,
+    /// IN_PROGRESS, SUCCEEDED or FAILED.
+    pub status: String,
+    pub start_ms: i64,
+    pub complete_at_ms: i64,
+    pub end_ms: Option<i64>,
+    /// For console region-deny updates: the setting the update turns on or off.
+    pub region_deny_target: Option<bool>,
+}
+
+/// A baseline enabled on a target (registration of an OU).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnabledBaseline {
+    pub arn: String,
+    pub baseline_identifier: String,
+    pub baseline_version: String,
+    pub target: String,
+    pub parent: Option<String>,
+}
+
+/// A control enabled on an OU.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnabledControl {
+    pub arn: String,
+    /// The identifier exactly as given to EnableControl (catalog or regional).
+    pub control_identifier: String,
+    /// Canonical control key (e.g. `CT.MULTISERVICE.PV.1`, `AWS-GR_REGION_DENY`).
+    pub control_key: String,
+    /// Target OU ARN.
+    pub target: String,
+    /// SUCCEEDED, FAILED or UNDER_CHANGE.
+    pub status: String,
+    pub drift: String,
+    pub last_operation: Option<String>,
+    pub parameters: Vec<(String, serde_json::Value)>,
+}
+
+/// What a control operation does when it completes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum OpEffect {
+    Enable,
+    Disable,
+    Update {
+        parameters: Vec<(String, serde_json::Value)>,
+    },
+}
+
+/// An asynchronous control operation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ControlOperation {
+    pub id: String,
+    pub op_type: String,
+    pub control_identifier: String,
+    pub target: String,
+    pub enabled_control_arn: String,
+    /// IN_PROGRESS, SUCCEEDED or FAILED.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub start_ms: i64,
+    pub complete_at_ms: i64,
+    pub end_ms: Option<i64>,
+    /// Decided when the operation is accepted (fault injection).
+    pub will_fail: bool,
+    pub effect: OpEffect,
+}
+
+/// A Control Catalog control.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CatalogControl {
+    pub arn: String,
+    pub name: String,
+    pub description: String,
+    pub aliases: Vec<String>,
+    pub behavior: String,
+    pub implementation_type: String,
+    /// Control Tower's regional identifier suffix, if it has one.
+    pub regional_id: Option<String>,
+    /// Canonical key used for enabled-control bookkeeping.
+    pub key: String,
+}
+
+/// A system-defined cross-region inference profile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InferenceProfile {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub source_regions: Vec<String>,
+    /// Destination Regions; empty for a global profile (Region-less model ARN).
+    pub destination_regions: Vec<String>,
+    pub model_id: String,
+}
+
+/// A caller the sandbox recognises by access key id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Caller {
+    pub access_key_id: String,
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// The whole persisted estate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct World {
+    pub state_version: u32,
+    pub scenario: String,
+    pub settings: Settings,
+    pub counter: u64,
+    pub org: Option<Org>,
+    pub ous: BTreeMap<String, Ou>,
+    pub accounts: BTreeMap<String, Account>,
+    pub policies: BTreeMap<String, Policy>,
+    /// target id -> attached policy ids, in attachment order.
+    pub attachments: BTreeMap<String, Vec<String>>,
+    pub landing_zone: Option<LandingZone>,
+    pub lz_operations: Vec<LzOperation>,
+    pub baselines: Vec<EnabledBaseline>,
+    pub enabled_controls: Vec<EnabledControl>,
+    pub control_operations: Vec<ControlOperation>,
+    pub catalog: Vec<CatalogControl>,
+    pub inference_profiles: Vec<InferenceProfile>,
+    pub callers: Vec<Caller>,
+    /// Sequence number of the last timeline record.
+    #[serde(default)]
+    pub timeline_seq: u64,
+}
+
+/// One change that happened while time moved forward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Happening {
+    pub at_ms: i64,
+    pub event: String,
+    pub detail: String,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn epoch_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The control-tower baseline that marks an OU as registered.
+pub const CONTROL_TOWER_BASELINE_ID: &str = "17BSJV3IGJ2QSGA2";
+/// Canonical key of the OU-level region deny.
+pub const PV1_KEY: &str = "CT.MULTISERVICE.PV.1";
+/// Canonical key (and Control Tower identifier suffix) of the landing-zone region deny.
+pub const LZ_REGION_DENY_KEY: &str = "AWS-GR_REGION_DENY";
+/// Prefix of every Control Tower managed SCP.
+pub const GUARDRAIL_PREFIX: &str = "aws-guardrails-";
+
+impl World {
+    /// An organization ARN for an OU, account or root id.
+    pub fn org_id(&self) -> &str {
+        self.org.as_ref().map(|o| o.id.as_str()).unwrap_or("o-none")
+    }
+
+    pub fn master_account(&self) -> &str {
+        self.org
+            .as_ref()
+            .map(|o| o.master_account_id.as_str())
+            .unwrap_or("000000000000")
+    }
+
+    pub fn root_id(&self) -> &str {
+        self.org
+            .as_ref()
+            .map(|o| o.root_id.as_str())
+            .unwrap_or("r-none")
+    }
+
+    pub fn ou_arn(&self, ou_id: &str) -> String {
+        format!(
+            "arn:aws:organizations::{}:ou/{}/{}",
+            self.master_account(),
+            self.org_id(),
+            ou_id
+        )
+    }
+
+    pub fn root_arn(&self) -> String {
+        format!(
+            "arn:aws:organizations::{}:root/{}/{}",
+            self.master_account(),
+            self.org_id(),
+            self.root_id()
+        )
+    }
+
+    pub fn account_arn(&self, account_id: &str) -> String {
+        format!(
+            "arn:aws:organizations::{}:account/{}/{}",
+            self.master_account(),
+            self.org_id(),
+            account_id
+        )
+    }
+
+    pub fn policy_arn(&self, policy: &Policy) -> String {
+        if policy.aws_managed {
+            format!(
+                "arn:aws:organizations::aws:policy/service_control_policy/{}",
+                policy.id
+            )
+        } else {
+            format!(
+                "arn:aws:organizations::{}:policy/{}/service_control_policy/{}",
+                self.master_account(),
+                self.org_id(),
+                policy.id
+            )
+        }
+    }
+
+    /// The OU id named by an OU ARN, if the ARN belongs to this organization.
+    pub fn ou_id_from_arn(&self, arn: &str) -> Option<String> {
+        let prefix = format!(
+            "arn:aws:organizations::{}:ou/{}/",
+            self.master_account(),
+            self.org_id()
+        );
+        let id = arn.strip_prefix(&prefix)?;
+        self.ous.contains_key(id).then(|| id.to_string())
+    }
+
+    /// Next pseudo-random identifier of `len` characters from `alphabet`;
+    /// deterministic for a given state so that runs are reproducible.
+    pub fn next_id(&mut self, len: usize, alphabet: &[u8]) -> String {
+        self.counter += 1;
+        let mut rng = fastrand::Rng::with_seed(self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        (0..len)
+            .map(|_| alphabet[rng.usize(..alphabet.len())] as char)
+            .collect()
+    }
+
+    pub fn next_uuid(&mut self) -> String {
+        let hex = self.next_id(32, b"0123456789abcdef");
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[17..20],
+            &hex[20..32]
+        )
+    }
+
+    /// Registered OUs: those with the AWSControlTowerBaseline enabled.
+    pub fn registered_ou_ids(&self) -> Vec<String> {
+        self.baselines
+            .iter()
+            .filter(|b| b.baseline_identifier.ends_with(CONTROL_TOWER_BASELINE_ID))
+            .filter_map(|b| self.ou_id_from_arn(&b.target))
+            .collect()
+    }
+
+    /// Registered OUs whose parent is the root.
+    pub fn registered_first_tier_ou_ids(&self) -> Vec<String> {
+        let root = self.root_id().to_string();
+        self.registered_ou_ids()
+            .into_iter()
+            .filter(|id| self.ous.get(id).is_some_and(|ou| ou.parent_id == root))
+            .collect()
+    }
+
+    pub fn attached(&self, target: &str) -> &[String] {
+        self.attachments
+            .get(target)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Sids of region-deny statements in force on a target through the SCPs
+    /// attached to it or to its ancestors.
+    pub fn region_denies_on(&self, ou_id: &str) -> Vec<String> {
+        let mut chain = vec![ou_id.to_string()];
+        let mut cur = ou_id.to_string();
+        while let Some(ou) = self.ous.get(&cur) {
+            chain.push(ou.parent_id.clone());
+            cur = ou.parent_id.clone();
+        }
+        let mut sids = Vec::new();
+        for target in chain {
+            for pid in self.attached(&target) {
+                if let Some(p) = self.policies.get(pid) {
+                    for sid in templates::statement_sids(&p.content) {
+                        if (sid == templates::GRREGIONDENY_SID || sid == templates::PV1_SID)
+                            && !sids.contains(&sid)
+                        {
+                            sids.push(sid);
+                        }
+                    }
+                }
+            }
+        }
+        sids
+    }
+
+    /// Finishes the earliest operation whose completion time is at or before
+    /// `now_ms` and applies its effects; `None` when nothing is due.
+    pub fn advance_one(&mut self, now_ms: i64) -> Option<Happening> {
+        let next_control = self
+            .control_operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.status == "IN_PROGRESS" && o.complete_at_ms <= now_ms)
+            .min_by_key(|(_, o)| o.complete_at_ms)
+            .map(|(i, o)| (o.complete_at_ms, i));
+        let next_lz = self
+            .lz_operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.status == "IN_PROGRESS" && o.complete_at_ms <= now_ms)
+            .min_by_key(|(_, o)| o.complete_at_ms)
+            .map(|(i, o)| (o.complete_at_ms, i));
+        match (next_control, next_lz) {
+            (None, None) => None,
+            (Some((ct, i)), Some((lt, _))) if ct <= lt => Some(self.finish_control_op(i)),
+            (Some((_, i)), None) => Some(self.finish_control_op(i)),
+            (_, Some((_, j))) => Some(self.finish_lz_op(j)),
+        }
+    }
+
+    fn finish_control_op(&mut self, idx: usize) -> Happening {
+        let op = self.control_operations[idx].clone();
+        let at = op.complete_at_ms;
+        let ou_id = self.ou_id_from_arn(&op.target).unwrap_or_default();
+        let key = self
+            .enabled_controls
+            .iter()
+            .find(|c| c.arn == op.enabled_control_arn)
+            .map(|c| c.control_key.clone())
+            .unwrap_or_default();
+        let outcome: Result<(), String> = if op.will_fail {
+            Err("Control operation failed: an internal error occurred in AWS Control Tower (injected fault). Retry the operation.".to_string())
+        } else {
+            match &op.effect {
+                OpEffect::Enable => {
+                    let params = self
+                        .enabled_controls
+                        .iter()
+                        .find(|c| c.arn == op.enabled_control_arn)
+                        .map(|c| c.parameters.clone())
+                        .unwrap_or_default();
+                    self.write_control_statement(&ou_id, &key, &params)
+                }
+                OpEffect::Update { parameters } => {
+                    self.remove_statement(&ou_id, &templates::sid_for_key(&key));
+                    self.write_control_statement(&ou_id, &key, parameters)
+                }
+                OpEffect::Disable => {
+                    self.remove_statement(&ou_id, &templates::sid_for_key(&key));
+                    Ok(())
+                }
+            }
+        };
+        let (status, message) = match &outcome {
+            Ok(()) => ("SUCCEEDED", None),
+            Err(m) => ("FAILED", Some(m.clone())),
+        };
+        {
+            let op = &mut self.control_operations[idx];
+            op.status = status.to_string();
+            op.status_message = message.clone();
+            op.end_ms = Some(at);
+        }
+        match (&op.effect, outcome.is_ok()) {
+            (OpEffect::Disable, true) => {
+                self.enabled_controls
+                    .retain(|c| c.arn != op.enabled_control_arn);
+            }
+            (OpEffect::Update { parameters }, true) => {
+                if let Some(c) = self
+                    .enabled_controls
+                    .iter_mut()
+                    .find(|c| c.arn == op.enabled_control_arn)
+                {
+                    c.parameters = parameters.clone();
+                    c.status = "SUCCEEDED".into();
+                }
+            }
+            (_, ok) => {
+                if let Some(c) = self
+                    .enabled_controls
+                    .iter_mut()
+                    .find(|c| c.arn == op.enabled_control_arn)
+                {
+                    c.status = if ok { "SUCCEEDED" } else { "FAILED" }.into();
+                }
+            }
+        }
+        Happening {
+            at_ms: at,
+            event: format!(
+                "ControlOperation{}",
+                if outcome.is_ok() {
+                    "Succeeded"
+                } else {
+                    "Failed"
+                }
+            ),
+            detail: format!(
+                "{} {} {} on {}",
+                op.op_type,
+                op.id,
+                key,
+                self.ous
+                    .get(&ou_id)
+                    .map(|o| o.name.as_str())
+                    .unwrap_or(&op.target)
+            ),
+        }
+    }
+
+    fn finish_lz_op(&mut self, idx: usize) -> Happening {
+        let op = self.lz_operations[idx].clone();
+        let at = op.complete_at_ms;
+        if let Some(target) = op.region_deny_target {
+            self.set_region_deny(target);
+        }
+        let lz_op = &mut self.lz_operations[idx];
+        lz_op.status = "SUCCEEDED".into();
+        lz_op.end_ms = Some(at);
+        if let Some(lz) = self.landing_zone.as_mut() {
+            lz.status = "ACTIVE".into();
+        }
+        Happening {
+            at_ms: at,
+            event: "LandingZoneOperationSucceeded".into(),
+            detail: match op.region_deny_target {
+                Some(true) => format!("{} {}: region deny turned on", op.op_type, op.id),
+                Some(false) => format!("{} {}: region deny turned off", op.op_type, op.id),
+                None => format!("{} {}", op.op_type, op.id),
+            },
+        }
+    }
+
+    /// Applies the landing-zone region deny setting to every registered
+    /// first-tier OU: the `GRREGIONDENY` statement and the enabled-control record.
+    pub fn set_region_deny(&mut self, on: bool) {
+        let Some(lz) = self.landing_zone.as_mut() else {
+            return;
+        };
+        lz.region_deny = on;
+        let home = lz.home_region.clone();
+        let governed = lz.governed_regions.clone();
+        for ou_id in self.registered_first_tier_ou_ids() {
+            let target = self.ou_arn(&ou_id);
+            self.remove_statement(&ou_id, templates::GRREGIONDENY_SID);
+            self.enabled_controls
+                .retain(|c| !(c.target == target && c.control_key == LZ_REGION_DENY_KEY));
+            if on {
+                let stmt = templates::grregiondeny_statement(&governed);
+                // The landing zone never fails to place its own statement: when no
+                // guardrail policy has room it makes a new one, even over the quota.
+                let _ = self.place_statement(&ou_id, stmt, true);
+                let suffix = self.next_id(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+                let arn = format!(
+                    "arn:aws:controltower:{home}:{}:enabledcontrol/{suffix}",
+                    self.master_account()
+                );
+                self.enabled_controls.push(EnabledControl {
+                    arn,
+                    control_identifier: format!(
+                        "arn:aws:controltower:{home}::control/{LZ_REGION_DENY_KEY}"
+                    ),
+                    control_key: LZ_REGION_DENY_KEY.into(),
+                    target,
+                    status: "SUCCEEDED".into(),
+                    drift: "NOT_CHECKING".into(),
+                    last_operation: None,
+                    parameters: Vec::new(),
+                });
+            }
+        }
+    }
+
+    fn write_control_statement(
+        &mut self,
+        ou_id: &str,
+        key: &str,
+        params: &[(String, serde_json::Value)],
+    ) -> Result<(), String> {
+        let Some(stmt) = templates::control_statement(key, params) else {
+            return Ok(());
+        };
+        self.place_statement(ou_id, stmt, false)
+    }
+
+    /// Puts a statement into a Control Tower managed SCP on the OU: the first
+    /// `aws-guardrails-*` policy with room, else a new one (which needs a free
+    /// attachment slot unless `force`).
+    fn place_statement(
+        &mut self,
+        ou_id: &str,
+        stmt: serde_json::Value,
+        force: bool,
+    ) -> Result<(), String> {
+        let limit = self.settings.scp_size_limit;
+        let attached: Vec<String> = self.attached(ou_id).to_vec();
+        for pid in &attached {
+            let Some(p) = self.policies.get_mut(pid) else {
+                continue;
+            };
+            if !p.name.starts_with(GUARDRAIL_PREFIX) {
+                continue;
+            }
+            if let Some(content) = templates::with_statement(&p.content, &stmt)
+                && content.len() <= limit
+            {
+                p.content = content;
+                return Ok(());
+            }
+        }
+        if !force && attached.len() >= self.settings.scp_attachment_limit {
+            let name = self
+                .ous
+                .get(ou_id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default();
+            return Err(format!(
+                "AWS Control Tower could not apply Service Control Policies for organizational unit {name} ({ou_id}) because the OU has maximum number of SCPs. To continue, delete some existing policies or combine them."
+            ));
+        }
+        let id = format!(
+            "p-{}",
+            self.next_id(8, b"abcdefghijklmnopqrstuvwxyz0123456789")
+        );
+        let name = format!(
+            "{GUARDRAIL_PREFIX}{}",
+            self.next_id(6, b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        );
+        let content = templates::document(vec![stmt]);
+        self.policies.insert(
+            id.clone(),
+            Policy {
+                id: id.clone(),
+                name,
+                description: templates::GUARDRAIL_DESCRIPTION.into(),
+                content,
+                aws_managed: false,
+                tags: BTreeMap::new(),
+            },
+        );
+        self.attachments
+            .entry(ou_id.to_string())
+            .or_default()
+            .push(id);
+        Ok(())
+    }
+
+    /// Removes every statement with `sid` from the guardrail SCPs on the OU;
+    /// a guardrail SCP left empty is detached and deleted, as Control Tower does.
+    fn remove_statement(&mut self, ou_id: &str, sid: &str) {
+        let attached: Vec<String> = self.attached(ou_id).to_vec();
+        for pid in attached {
+            let Some(p) = self.policies.get_mut(&pid) else {
+                continue;
+            };
+            if !p.name.starts_with(GUARDRAIL_PREFIX) {
+                continue;
+            }
+            match templates::without_statement(&p.content, sid) {
+                Some(Some(content)) => p.content = content,
+                Some(None) => {
+                    self.policies.remove(&pid);
+                    for list in self.attachments.values_mut() {
+                        list.retain(|x| x != &pid);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The snapshot: everything the tool read about one organization, normalised
+//! (sorted, de-duplicated) so that two reads of an unchanged estate are equal.
+//! Detection, planning and the policy proof work from it alone.
+//!
+//! Plain data and lookups only: it must not call AWS (that is `discover`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::model::*;
+
+/// Version of the snapshot's JSON shape.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// The Control Catalog identifier of CT.MULTISERVICE.PV.1 used when the
+/// catalog cannot be read (controltower.md §1.1).
+pub const PV1_CATALOG_FALLBACK: &str = "arn:aws:controlcatalog:::control/ka8e3pkqefnjsxuyc26ji580";
+/// The Control Tower regional identifier suffix of CT.MULTISERVICE.PV.1.
+pub const PV1_REGIONAL_ID: &str = "TKFQGXOBPOPS";
+/// The alias of the OU-level region deny in the Control Catalog.
+pub const PV1_ALIAS: &str = "CT.MULTISERVICE.PV.1";
+/// The Control Tower identifier suffix of the landing-zone region deny.
+pub const LZ_REGION_DENY_ID: &str = "AWS-GR_REGION_DENY";
+/// The AWSControlTowerBaseline identifier suffix: an OU with it is registered.
+pub const CONTROL_TOWER_BASELINE_ID: &str = "17BSJV3IGJ2QSGA2";
+/// Prefix of Control Tower managed SCPs.
+pub const GUARDRAIL_PREFIX: &str = "aws-guardrails-";
+
+/// How CT.MULTISERVICE.PV.1 is identified in this organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pv1Identifiers {
+    /// The Control Catalog ARN.
+    pub catalog_arn: String,
+    /// The Control Tower regional ARN in the home Region.
+    pub regional_arn: String,
+    /// `control-catalog` when resolved by alias, `built-in` when the catalog could not be read.
+    pub resolved_from: String,
+}
+
+impl Pv1Identifiers {
+    /// Whether a control identifier (either form) is PV.1.
+    pub fn matches(&self, identifier: &str) -> bool {
+        identifier == self.catalog_arn
+            || identifier == PV1_CATALOG_FALLBACK
+            || identifier.ends_with(&format!("::control/{PV1_REGIONAL_ID}"))
+    }
+}
+
+/// Whether a control identifier is the landing-zone region deny.
+pub fn is_lz_region_deny(identifier: &str) -> bool {
+    identifier.ends_with(&format!("::control/{LZ_REGION_DENY_ID}"))
+}
+
+/// An OU with its place in the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OuNode {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub parent_id: String,
+    /// 1 for first-tier OUs (children of the root).
+    pub depth: usize,
+    /// Names from the first-tier OU down, joined with `/`.
+    pub path: String,
+    /// Has the AWSControlTowerBaseline.
+    pub registered: bool,
+    /// SCP ids attached directly, sorted.
+    pub policies: Vec<String>,
+}
+
+/// An account with its parent and its directly attached SCPs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountNode {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub parent_id: String,
+    pub policies: Vec<String>,
+}
+
+/// Everything read about one organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format_version: u32,
+    pub caller: CallerIdentity,
+    pub organization: Organization,
+    pub root: Root,
+    /// SCP ids attached to the root, sorted.
+    pub root_policies: Vec<String>,
+    /// Every OU, parents before children, siblings by name.
+    pub ous: Vec<OuNode>,
+    /// Every account, by id.
+    pub accounts: Vec<AccountNode>,
+    /// Every SCP attached anywhere, by id, with its content.
+    pub policies: BTreeMap<String, Policy>,
+    pub landing_zone: LandingZone,
+    pub landing_zone_operations: Vec<LandingZoneOperation>,
+    pub baselines: Vec<EnabledBaseline>,
+    /// Controls enabled directly on registered OUs (PV.1 with its parameters).
+    pub enabled_controls: Vec<EnabledControl>,
+    pub control_operations_in_progress: Vec<ControlOperation>,
+    pub pv1: Pv1Identifiers,
+}
+
+impl Snapshot {
+    pub fn ou(&self, id: &str) -> Option<&OuNode> {
+        self.ous.iter().find(|o| o.id == id)
+    }
+
+    /// First-tier OUs (children of the root), by name.
+    pub fn first_tier_ous(&self) -> impl Iterator<Item = &OuNode> {
+        self.ous.iter().filter(|o| o.depth == 1)
+    }
+
+    /// OUs below `ou_id`, at any depth.
+    pub fn descendants(&self, ou_id: &str) -> Vec<&OuNode> {
+        let mut out = Vec::new();
+        let mut frontier = vec![ou_id.to_string()];
+        while let Some(id) = frontier.pop() {
+            for child in self.ous.iter().filter(|o| o.parent_id == id) {
+                frontier.push(child.id.clone());
+                out.push(child);
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    /// Accounts in `ou_id` or below it.
+    pub fn accounts_under(&self, ou_id: &str) -> Vec<&AccountNode> {
+        let mut ids: Vec<&str> = vec![ou_id];
+        ids.extend(self.descendants(ou_id).iter().map(|o| o.id.as_str()));
+        self.accounts
+            .iter()
+            .filter(|a| ids.contains(&a.parent_id.as_str()))
+            .collect()
+    }
+
+    /// Enabled controls directly on the OU.
+    pub fn controls_on(&self, ou_arn: &str) -> impl Iterator<Item = &EnabledControl> {
+        self.enabled_controls
+            .iter()
+            .filter(move |c| c.target == ou_arn && c.parent.is_none())
+    }
+}
