@@ -4,7 +4,7 @@
 //! answer, a connection problem, missing credentials or a timeout.
 
 use aws_sdk_organizations::config::http::HttpResponse;
-use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_organizations::operation::RequestId;
 
 /// What kind of failure an AWS call had.
@@ -100,7 +100,7 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let chain = DisplayErrorContext(&err).to_string();
+        let chain = short_chain(&err);
         let kind = match &err {
             SdkError::ServiceError(ctx) => {
                 let meta = ctx.err().meta();
@@ -133,4 +133,20 @@ impl AwsError {
             kind,
         }
     }
+}
+
+/// The error's cause chain as one short line: each level's message once,
+/// joined with `: `, without the SDK's debug dump.
+fn short_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default().trim().to_string();
+        if !first.is_empty() && !parts.iter().any(|p| p.contains(&first)) {
+            parts.push(first);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }

@@ -57,6 +57,14 @@ fn scp_enabled(types: &[sdk::PolicyTypeSummary]) -> bool {
     })
 }
 
+/// Adds Organizations' `Reason` (e.g. MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED) to the message.
+fn with_reason(mut err: AwsError, reason: Option<String>) -> AwsError {
+    if let (Some(r), super::AwsErrorKind::Service { message, .. }) = (reason, &mut err.kind) {
+        message.push_str(&format!(" (Reason: {r})"));
+    }
+    err
+}
+
 impl Organizations for SdkOrganizations {
     async fn describe_organization(&self) -> Result<Organization, AwsError> {
         let out = self
@@ -247,7 +255,15 @@ impl Organizations for SdkOrganizations {
         let out = req
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "CreatePolicy", e))?;
+            .map_err(|e| {
+                let reason = match e.as_service_error() {
+                    Some(aws_sdk_organizations::operation::create_policy::CreatePolicyError::ConstraintViolationException(c)) => {
+                        c.reason().map(|r| r.as_str().to_string())
+                    }
+                    _ => None,
+                };
+                with_reason(AwsError::from_sdk(SERVICE, "CreatePolicy", e), reason)
+            })?;
         Ok(policy(out.policy()))
     }
 
@@ -259,7 +275,15 @@ impl Organizations for SdkOrganizations {
             .content(content)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "UpdatePolicy", e))?;
+            .map_err(|e| {
+                let reason = match e.as_service_error() {
+                    Some(aws_sdk_organizations::operation::update_policy::UpdatePolicyError::ConstraintViolationException(c)) => {
+                        c.reason().map(|r| r.as_str().to_string())
+                    }
+                    _ => None,
+                };
+                with_reason(AwsError::from_sdk(SERVICE, "UpdatePolicy", e), reason)
+            })?;
         Ok(policy(out.policy()))
     }
 
@@ -280,7 +304,15 @@ impl Organizations for SdkOrganizations {
             .target_id(target)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "AttachPolicy", e))?;
+            .map_err(|e| {
+                let reason = match e.as_service_error() {
+                    Some(aws_sdk_organizations::operation::attach_policy::AttachPolicyError::ConstraintViolationException(c)) => {
+                        c.reason().map(|r| r.as_str().to_string())
+                    }
+                    _ => None,
+                };
+                with_reason(AwsError::from_sdk(SERVICE, "AttachPolicy", e), reason)
+            })?;
         Ok(())
     }
 
@@ -291,7 +323,15 @@ impl Organizations for SdkOrganizations {
             .target_id(target)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DetachPolicy", e))?;
+            .map_err(|e| {
+                let reason = match e.as_service_error() {
+                    Some(aws_sdk_organizations::operation::detach_policy::DetachPolicyError::ConstraintViolationException(c)) => {
+                        c.reason().map(|r| r.as_str().to_string())
+                    }
+                    _ => None,
+                };
+                with_reason(AwsError::from_sdk(SERVICE, "DetachPolicy", e), reason)
+            })?;
         Ok(())
     }
 

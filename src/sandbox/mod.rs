@@ -76,16 +76,26 @@ impl SandboxError {
     /// A one-line hint saying how to fix the problem.
     pub fn hint(&self) -> String {
         match self {
-            SandboxError::Io { .. } => "check that the sandbox directory (--sandbox-dir) is writable".into(),
-            SandboxError::CorruptState { .. } => {
-                "run `ctmigrate sandbox reset` to restore the seeded estate (this discards the sandbox's changes)".into()
+            SandboxError::Io { .. } => {
+                "check that the sandbox directory (--sandbox-dir) is writable".into()
+            }
+            SandboxError::CorruptState { path, .. } => {
+                let dir = path
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "run `ctmigrate sandbox reset --sandbox-dir {dir}` to restore the seeded estate (this discards the sandbox's changes)"
+                )
             }
             SandboxError::UnknownScenario(_) => format!("choose one of: {}", SCENARIOS.join(", ")),
             SandboxError::BadFaults(_) => format!(
                 "fix the spec given to --faults or {FAULTS_ENV}; see docs/sandbox.md, e.g. `throttle=0.3,5xx=0.1,seed=7`"
             ),
             SandboxError::Bind { .. } => "choose another --port, or 0 for any free port".into(),
-            SandboxError::Console(_) => "run `ctmigrate sandbox status` to see the landing zone's state".into(),
+            SandboxError::Console(_) => {
+                "run `ctmigrate sandbox status` to see the landing zone's state".into()
+            }
         }
     }
 

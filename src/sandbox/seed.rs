@@ -128,6 +128,7 @@ fn base_world(settings: Settings) -> World {
                 user_id: "AROAEXAMPLEMEMBER0001:dev@example.com".into(),
             },
         ],
+        identity_account: MGMT.into(),
         timeline_seq: 0,
     };
     let ous = [

@@ -27,7 +27,7 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
     {
         Some(c) => (c.account.clone(), c.arn.clone(), c.user_id.clone()),
         None => {
-            let m = world.master_account().to_string();
+            let m = world.identity_account.clone();
             (
                 m.clone(),
                 format!(

@@ -227,6 +227,9 @@ pub struct World {
     pub catalog: Vec<CatalogControl>,
     pub inference_profiles: Vec<InferenceProfile>,
     pub callers: Vec<Caller>,
+    /// The account of the default caller (the management account, or a
+    /// standalone account when there is no organization).
+    pub identity_account: String,
     /// Sequence number of the last timeline record.
     #[serde(default)]
     pub timeline_seq: u64,
@@ -359,13 +362,16 @@ impl World {
             .collect()
     }
 
-    /// Registered OUs whose parent is the root.
+    /// Registered OUs whose parent is the root, by name.
     pub fn registered_first_tier_ou_ids(&self) -> Vec<String> {
         let root = self.root_id().to_string();
-        self.registered_ou_ids()
+        let mut ids: Vec<String> = self
+            .registered_ou_ids()
             .into_iter()
             .filter(|id| self.ous.get(id).is_some_and(|ou| ou.parent_id == root))
-            .collect()
+            .collect();
+        ids.sort_by_key(|id| self.ous.get(id).map(|o| o.name.clone()));
+        ids
     }
 
     pub fn attached(&self, target: &str) -> &[String] {

@@ -1,0 +1,188 @@
+//! Shared set-up: sandboxes in temporary directories, SDK connections to
+//! them, the CLI binary with an isolated environment, and the Python tools
+//! (AWS CLI, moto) installed from PyPI into target/pytools on first use.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use ctmigrate::aws::{Aws, ConnectOptions};
+use ctmigrate::sandbox::{self, FaultSpec, RunningSandbox, Settings};
+
+pub const HOME: &str = "ap-northeast-1";
+pub const ADMIN_KEY: &str = "ASIASANDBOXADMIN0001";
+pub const MEMBER_KEY: &str = "ASIASANDBOXMEMBER001";
+pub const PV1_CATALOG: &str = "arn:aws:controlcatalog:::control/ka8e3pkqefnjsxuyc26ji580";
+pub const ROOT_KEYS_CONTROL: &str = "arn:aws:controlcatalog:::control/5kvme4m5d2b4d7if2fs5yg2ui";
+
+pub fn ou_arn(ou: &str) -> String {
+    format!("arn:aws:organizations::111111111111:ou/o-ctm1gr8sbx/{ou}")
+}
+
+pub const REGISTERED_OUS: [&str; 6] = [
+    "ou-sb01-security",
+    "ou-sb01-sandbox0",
+    "ou-sb01-workload",
+    "ou-sb01-prod0000",
+    "ou-sb01-dev00000",
+    "ou-sb01-infrastr",
+];
+
+/// A seeded sandbox in its own temporary directory.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub running: RunningSandbox,
+}
+
+impl Sandbox {
+    pub async fn start(settings: Settings) -> Sandbox {
+        Sandbox::start_with("default", settings, FaultSpec::default()).await
+    }
+
+    pub async fn start_with(scenario: &str, settings: Settings, faults: FaultSpec) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        sandbox::reset(dir.path(), scenario, settings).unwrap();
+        let running = sandbox::start(dir.path(), 0, faults).await.unwrap();
+        Sandbox { dir, running }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// SDK configuration bound to `region`, signing with `access_key`.
+    pub async fn aws_as(&self, region: &str, access_key: &str, attempts: u32) -> Aws {
+        connect(&self.running.endpoint_url(), region, access_key, attempts).await
+    }
+
+    pub async fn aws(&self) -> Aws {
+        self.aws_as(HOME, ADMIN_KEY, 0).await
+    }
+}
+
+pub async fn connect(endpoint: &str, region: &str, access_key: &str, attempts: u32) -> Aws {
+    Aws::connect(&ConnectOptions {
+        profile: None,
+        region: Some(region.to_string()),
+        endpoint_url: Some(endpoint.to_string()),
+        static_credentials: Some((access_key.to_string(), "not-checked".to_string())),
+        max_attempts: attempts,
+    })
+    .await
+    .unwrap()
+}
+
+/// Default settings with fast operations.
+pub fn fast() -> Settings {
+    Settings {
+        control_op_delay_ms: 200,
+        landing_zone_op_delay_ms: 300,
+        ..Settings::default()
+    }
+}
+
+/// The CLI binary with an environment that cannot reach real AWS config.
+pub fn ctmigrate(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ctmigrate"));
+    c.current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("CTMIGRATE_SANDBOX_DIR")
+        .env_remove("CTMIGRATE_SANDBOX_FAULTS");
+    c
+}
+
+pub fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (status.code().unwrap_or(-1), text(&stdout), text(&stderr))
+}
+
+/// Polls `f` until it returns true or `limit` passes.
+pub async fn eventually<F, Fut>(limit: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// bin/ of a virtualenv with the AWS CLI and moto, created on first use.
+pub fn pytools() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("pytools");
+    std::fs::create_dir_all(root.parent().unwrap()).unwrap();
+    let lock = File::create(root.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    let bin = root.join("bin");
+    if !bin.join("aws").exists() || !bin.join("moto_server").exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&root)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "python3 -m venv failed: install python3 (with venv)"
+        );
+        let requirements = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("python-tools.txt");
+        let status = Command::new(bin.join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements)
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "pip install -r tests/python-tools.txt failed: PyPI must be reachable"
+        );
+    }
+    bin
+}
+
+/// The AWS CLI with dummy credentials, pointed at `endpoint`.
+pub fn aws_cli(endpoint: &str, region: &str, access_key: &str) -> Command {
+    let mut c = Command::new(pytools().join("aws"));
+    c.env("AWS_ACCESS_KEY_ID", access_key)
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", region)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        .args(["--endpoint-url", endpoint, "--output", "json"]);
+    c
+}
+
+/// A free port on 127.0.0.1 (bound and released).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}

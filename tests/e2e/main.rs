@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary and the real aws-sdk clients against the
+//! sandbox on 127.0.0.1 (random ports), plus the AWS CLI and moto as clients
+//! and servers we did not write. One test binary, one module per area.
+
+mod common;
+mod detect_cli;
+mod external;
+mod sandbox_rules;
