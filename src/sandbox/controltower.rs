@@ -286,18 +286,32 @@ fn list_enabled_controls(world: &World, call: &Call) -> ApiResult {
     let statuses = filter_list(b, "statuses")?;
     let drifts = filter_list(b, "driftStatuses")?;
     filter_list(b, "parentIdentifiers")?;
+    let include_children = b
+        .get("includeChildren")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let target = b.get("targetIdentifier").and_then(Value::as_str);
-    if let Some(t) = target
-        && world.ou_id_from_arn(t).is_none()
-    {
-        return Err(not_found(format!(
-            "Target {t} not found in the organization."
-        )));
+    // With includeChildren, controls enabled on OUs below the target count too.
+    let mut targets: Vec<String> = Vec::new();
+    if let Some(t) = target {
+        let ou = world
+            .ou_id_from_arn(t)
+            .ok_or_else(|| not_found(format!("Target {t} not found in the organization.")))?;
+        targets.push(t.to_string());
+        if include_children {
+            let mut frontier = vec![ou];
+            while let Some(parent) = frontier.pop() {
+                for child in world.ous.values().filter(|o| o.parent_id == parent) {
+                    targets.push(world.ou_arn(&child.id));
+                    frontier.push(child.id.clone());
+                }
+            }
+        }
     }
     let items = world
         .enabled_controls
         .iter()
-        .filter(|c| target.is_none_or(|t| c.target == t))
+        .filter(|c| target.is_none() || targets.contains(&c.target))
         .filter(|c| {
             controls
                 .as_ref()

@@ -284,3 +284,49 @@ async fn the_organizations_adapter_works_against_moto() {
     let gone = orgs.describe_policy(&created.summary.id).await.unwrap_err();
     assert!(gone.is("PolicyNotFoundException"), "{gone}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_writing_the_same_sandbox_does_not_corrupt_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(dir.path());
+    // The same directory the child serves (its default --sandbox-dir under its cwd).
+    let shared_dir = dir.path().join(".ctmigrate").join("sandbox");
+    let here = ctmigrate::sandbox::start(&shared_dir, 0, ctmigrate::sandbox::FaultSpec::default())
+        .await
+        .unwrap();
+    let a = connect(&url, HOME, ADMIN_KEY, 0).await.organizations();
+    let b = connect(&here.endpoint_url(), HOME, ADMIN_KEY, 0)
+        .await
+        .organizations();
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#;
+    let writes_a = async {
+        for i in 0..10 {
+            a.create_policy(&format!("other-process-{i}"), "", doc, &[])
+                .await
+                .unwrap();
+        }
+    };
+    let writes_b = async {
+        for i in 0..10 {
+            b.create_policy(&format!("this-process-{i}"), "", doc, &[])
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(writes_a, writes_b);
+    let names: Vec<String> = b
+        .list_policies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    for i in 0..10 {
+        assert!(names.contains(&format!("other-process-{i}")), "{names:?}");
+        assert!(names.contains(&format!("this-process-{i}")), "{names:?}");
+    }
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(shared_dir.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["policies"].as_object().unwrap().len(), 14 + 20);
+    here.stop().await;
+}

@@ -749,3 +749,225 @@ async fn discovery_refuses_a_member_account() {
     );
     assert!(err.hint.unwrap().contains("111111111111"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pv1_needs_a_free_scp_slot_when_no_guardrail_scp_has_room() {
+    // Guardrail SCPs too small to take the PV.1 statement: Control Tower must
+    // attach a new aws-guardrails SCP, which needs a free slot.
+    let tight = Settings {
+        scp_size_limit: 2_800,
+        scp_attachment_limit: 3,
+        ..fast()
+    };
+    let sb = Sandbox::start(tight).await;
+    let aws = sb.aws().await;
+    let ct = aws.control_tower(HOME);
+    let orgs = aws.organizations();
+    assert_eq!(
+        orgs.list_policies_for_target("ou-sb01-sandbox0")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let (op, _) = ct
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-sandbox0"),
+            &pv1_params(&["ap-northeast-1"], &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wait_op(&ct, &op).await, "FAILED");
+    let message = ct
+        .get_control_operation(&op)
+        .await
+        .unwrap()
+        .message
+        .unwrap();
+    assert!(
+        message.contains("the OU has maximum number of SCPs"),
+        "{message}"
+    );
+    assert!(
+        statement_on(&orgs, "ou-sb01-sandbox0", "CTMULTISERVICEPV1")
+            .await
+            .is_none()
+    );
+
+    // With a free slot the same enablement lands in a new guardrail SCP.
+    let roomy = Settings {
+        scp_size_limit: 2_800,
+        scp_attachment_limit: 4,
+        ..fast()
+    };
+    let sb = Sandbox::start(roomy).await;
+    let aws = sb.aws().await;
+    let ct = aws.control_tower(HOME);
+    let orgs = aws.organizations();
+    let (op, _) = ct
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-sandbox0"),
+            &pv1_params(&["ap-northeast-1"], &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wait_op(&ct, &op).await, "SUCCEEDED");
+    let attached = orgs
+        .list_policies_for_target("ou-sb01-sandbox0")
+        .await
+        .unwrap();
+    assert_eq!(attached.len(), 4);
+    assert_eq!(
+        attached
+            .iter()
+            .filter(|p| p.name.starts_with("aws-guardrails-"))
+            .count(),
+        3
+    );
+    assert!(
+        statement_on(&orgs, "ou-sb01-sandbox0", "CTMULTISERVICEPV1")
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_children_lists_controls_enabled_below_the_target() {
+    let sb = Sandbox::start(fast()).await;
+    let ct = sb.aws().await.control_tower(HOME);
+    let (op, _) = ct
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-prod0000"),
+            &pv1_params(&["ap-northeast-1"], &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wait_op(&ct, &op).await, "SUCCEEDED");
+    let workloads = ou_arn("ou-sb01-workload");
+    let direct = ct
+        .list_enabled_controls(EnabledControlQuery {
+            target: Some(&workloads),
+            control: Some(PV1_CATALOG),
+            include_children: false,
+        })
+        .await
+        .unwrap();
+    assert!(direct.is_empty());
+    let with_children = ct
+        .list_enabled_controls(EnabledControlQuery {
+            target: Some(&workloads),
+            control: Some(PV1_CATALOG),
+            include_children: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(with_children.len(), 1);
+    assert_eq!(with_children[0].target, ou_arn("ou-sb01-prod0000"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detect_finds_pv1_in_both_identifier_forms_and_signals_that_disagree() {
+    let sb = Sandbox::start(fast()).await;
+    let aws = sb.aws().await;
+    let ct = aws.control_tower(HOME);
+    let orgs = aws.organizations();
+    let regional = format!("arn:aws:controltower:{HOME}::control/TKFQGXOBPOPS");
+    let (a, _) = ct
+        .enable_control(
+            &regional,
+            &ou_arn("ou-sb01-sandbox0"),
+            &pv1_params(&["ap-northeast-1", "us-east-1"], &["bedrock:Invoke*"]),
+        )
+        .await
+        .unwrap();
+    let (b, _) = ct
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-dev00000"),
+            &pv1_params(&["ap-northeast-1"], &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(wait_op(&ct, &a).await, "SUCCEEDED");
+    assert_eq!(wait_op(&ct, &b).await, "SUCCEEDED");
+
+    // Someone edits Infrastructure's guardrail SCP and drops GRREGIONDENY.
+    for p in orgs
+        .list_policies_for_target("ou-sb01-infrastr")
+        .await
+        .unwrap()
+    {
+        let doc = orgs.describe_policy(&p.id).await.unwrap();
+        let mut v: Value = serde_json::from_str(&doc.content).unwrap();
+        let list = v["Statement"].as_array_mut().unwrap();
+        let before = list.len();
+        list.retain(|st| st["Sid"] != "GRREGIONDENY");
+        if list.len() != before {
+            orgs.update_policy_content(&p.id, &v.to_string())
+                .await
+                .unwrap();
+        }
+    }
+
+    let snap = ctmigrate::discover::discover(&aws, &|_: &str| {})
+        .await
+        .unwrap();
+    let report = ctmigrate::detect::report(&snap, ctmigrate::detect::Quotas::default());
+    assert_eq!(
+        report.region_deny.state,
+        ctmigrate::detect::DenyState::Inconsistent
+    );
+    assert_eq!(report.region_deny.disagreements.len(), 1);
+    assert!(report.region_deny.disagreements[0].starts_with("Infrastructure (ou-sb01-infrastr)"));
+    let infra = report
+        .region_deny
+        .per_ou
+        .iter()
+        .find(|o| o.ou_name == "Infrastructure")
+        .unwrap();
+    assert!(infra.control.is_some() && infra.scp_statements.is_empty());
+
+    let mut forms: Vec<(String, String, Vec<String>, Vec<String>)> = report
+        .pv1
+        .enablements
+        .iter()
+        .map(|e| {
+            (
+                e.ou_path.clone(),
+                e.identifier_form.clone(),
+                e.allowed_regions.clone(),
+                e.exempted_actions.clone(),
+            )
+        })
+        .collect();
+    forms.sort();
+    assert_eq!(
+        forms,
+        vec![
+            (
+                "Sandbox".to_string(),
+                "regional".to_string(),
+                vec!["ap-northeast-1".to_string(), "us-east-1".to_string()],
+                vec!["bedrock:Invoke*".to_string()]
+            ),
+            (
+                "Workloads/Dev".to_string(),
+                "catalog".to_string(),
+                vec!["ap-northeast-1".to_string()],
+                vec![]
+            ),
+        ]
+    );
+    let sandbox_ou = report
+        .first_tier_ous
+        .iter()
+        .find(|o| o.name == "Sandbox")
+        .unwrap();
+    assert_eq!(
+        sandbox_ou.region_denies_in_force,
+        vec!["GRREGIONDENY", "CTMULTISERVICEPV1"]
+    );
+}
