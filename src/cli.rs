@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
+use crate::plan::CompanionMode;
 
 /// Move an AWS Control Tower estate from the landing-zone region deny to the
 /// OU-level region deny (CT.MULTISERVICE.PV.1), so that Amazon Bedrock
@@ -65,6 +66,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Report the landing zone, its region deny, governed Regions, first-tier OUs, SCPs and quotas. Reads only.
     Detect(DetectArgs),
+    /// Build a reviewable migration plan (JSON + Markdown under plans/). Reads only.
+    Plan(PlanArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
 }
@@ -158,4 +161,55 @@ pub struct ResetArgs {
     /// Control operations that may run at once.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
     pub max_concurrent_control_ops: Option<u64>,
+}
+
+/// `ctmigrate plan`: every decision comes from these flags or from `--answers FILE`
+/// (flags add to the file's lists and override its values).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Companion modes (what stays allowed outside the allowed Regions):\n  accounts  Bedrock inference only from permitted accounts, through any profile (the published pattern)\n  profiles  Bedrock inference only through approved inference profiles, from any account (AWS's pattern)\n  strict    only from permitted accounts AND through approved profiles (default)\n\nExit codes: 0 written (or nothing to do); with --detailed-exitcode 2 when changes are planned;\n65 invalid input; 1 the plan cannot be applied (nothing written unless --allow-errors). See docs/exit-codes.md."
+)]
+pub struct PlanArgs {
+    /// Inference profile that must work: an id (jp.anthropic.claude-sonnet-4-5-20250929-v1:0) or a geography (jp, us, eu, apac, au, global). Repeatable.
+    #[arg(long = "inference-profile", value_name = "ID")]
+    pub inference_profiles: Vec<String>,
+    /// Accept global profiles (their requests carry aws:RequestedRegion = "unspecified").
+    #[arg(long)]
+    pub allow_global: bool,
+    /// Account allowed to run inference outside the allowed Regions. Repeatable.
+    #[arg(long = "permitted-account", value_name = "ID")]
+    pub permitted_accounts: Vec<String>,
+    /// File with permitted account ids, one per line (# starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub permitted_accounts_file: Option<PathBuf>,
+    /// What the companion SCP allows outside the allowed Regions (see below).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub companion_mode: Option<CompanionMode>,
+    /// Action to exempt from PV.1 beyond bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream. Repeatable.
+    #[arg(long = "exempt-action", value_name = "ACTION")]
+    pub exempt_actions: Vec<String>,
+    /// Region callers run inference from (default: every allowed Region). Repeatable.
+    #[arg(long = "source-region", value_name = "REGION")]
+    pub source_regions: Vec<String>,
+    /// SCPs that may be attached directly to one OU (AWS: 10 since 2026-05-15).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub scp_attachment_limit: Option<u64>,
+    /// Maximum characters in one SCP (AWS: 10,240 since 2026-05-15).
+    #[arg(long, value_name = "CHARS", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub scp_size_limit: Option<u64>,
+    /// Read the decisions from a JSON answers file (the format the guided session writes; docs/plan-format.md).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Name of the plan: files are <out>/<name>.plan.json and .plan.md.
+    #[arg(long, default_value = "migration")]
+    pub name: String,
+    /// Directory to write the plan to.
+    #[arg(long, value_name = "DIR", default_value = "plans")]
+    pub out: PathBuf,
+    /// Write a plan that has errors, marked not applyable, for review.
+    #[arg(long)]
+    pub allow_errors: bool,
+    /// Exit 2 when changes are planned, 0 when there is nothing to do.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }

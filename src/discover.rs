@@ -195,6 +195,15 @@ pub async fn discover<A: Apis>(
             .map_err(|e| Error::aws(&format!("listing SCPs on account {}", a.id), e))?;
         a.policies = attached(list);
     }
+    // Every SCP in the organization, attached or not (an unattached companion
+    // SCP from an interrupted apply must be found again).
+    for p in orgs
+        .list_policies()
+        .await
+        .map_err(|e| Error::aws("listing SCPs (organizations:ListPolicies)", e))?
+    {
+        policy_ids.insert(p.id);
+    }
     let mut policies = BTreeMap::new();
     for id in policy_ids {
         let p = orgs

@@ -19,6 +19,8 @@
 //!   [`snapshot::Snapshot`] and explains unmet preconditions.
 //! - [`snapshot`]: the normalised estate every later step works from.
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
+//! - [`plan`]: the migration plan, its Markdown and JSON Schema (pure).
+//! - [`regions`]: Region facts (commercial Regions, name shape).
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`error`]: the error type, its hints and the exit codes.
 //! - [`sandbox`]: its own room. An emulator of Control Tower, Control
@@ -33,6 +35,8 @@ pub mod discover;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod plan;
+pub mod regions;
 pub mod sandbox;
 pub mod snapshot;
 

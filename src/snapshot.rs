@@ -93,7 +93,7 @@ pub struct Snapshot {
     pub ous: Vec<OuNode>,
     /// Every account, by id.
     pub accounts: Vec<AccountNode>,
-    /// Every SCP attached anywhere, by id, with its content.
+    /// Every SCP in the organization, by id, with its content.
     pub policies: BTreeMap<String, Policy>,
     pub landing_zone: LandingZone,
     pub landing_zone_operations: Vec<LandingZoneOperation>,

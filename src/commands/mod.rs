@@ -4,6 +4,7 @@
 //! connects it to the aws adapter through an endpoint override.
 
 mod detect;
+mod plan;
 mod sandbox;
 
 use crate::aws::{Aws, ConfigError, ConnectOptions};
@@ -15,6 +16,7 @@ use crate::output::Output;
 pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Result<Exit, Error> {
     match command {
         Command::Detect(args) => detect::run(global, &args, out).await,
+        Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Sandbox(args) => sandbox::run(global, args, out).await,
     }
 }

@@ -5,6 +5,7 @@
 //! `hint:`). It must not compute anything: callers hand it finished data.
 
 mod detect;
+mod plan;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub use detect::render_detect;
+pub use plan::render_plan_summary;
 
 /// Report format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -5,4 +5,5 @@
 mod common;
 mod detect_cli;
 mod external;
+mod plan_cli;
 mod sandbox_rules;

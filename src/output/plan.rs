@@ -1,0 +1,109 @@
+//! Text summary of a plan, terraform style: `+` adds, `~` changes, `!` manual.
+
+use std::path::Path;
+
+use super::{Output, Tone};
+use crate::plan::{Plan, human_duration};
+
+/// Renders the summary printed by `ctmigrate plan`.
+pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> String {
+    let mut s = format!(
+        "{} `{}` for {} (home Region {})\n\n",
+        out.paint(Tone::Bold, "Plan"),
+        p.name,
+        p.organization_id,
+        p.home_region
+    );
+    s.push_str(&out.paint(Tone::Bold, "Inference profiles"));
+    s.push_str(&format!(
+        " ({} destinations)\n",
+        p.decisions.destinations_source
+    ));
+    let width = p.profiles.iter().map(|x| x.id.len()).max().unwrap_or(0);
+    for pr in &p.profiles {
+        let verdict = if pr.works_today {
+            out.paint(Tone::Good, "works today")
+        } else {
+            format!(
+                "{} {}",
+                out.paint(Tone::Warn, "blocked today:"),
+                pr.blocked_destinations.join(", ")
+            )
+        };
+        s.push_str(&format!("  {:<width$}  {verdict}\n", pr.id));
+    }
+    s.push('\n');
+    if !p.migration_needed {
+        s.push_str("No requested profile needs a Region the landing-zone region deny blocks: the migration is not needed.\n");
+    } else {
+        let add = out.paint(Tone::Good, "+");
+        let change = out.paint(Tone::Warn, "~");
+        let manual = out.paint(Tone::Bad, "!");
+        let (mut enable, mut update, mut attach) = (0, 0, 0);
+        match p.companion.action.as_str() {
+            "create" => s.push_str(&format!(
+                "  {add} create companion SCP {} ({} mode, {}/{} characters)\n",
+                p.companion.name,
+                p.decisions.companion_mode.as_str(),
+                p.companion.size,
+                p.companion.size_limit
+            )),
+            "update" => s.push_str(&format!(
+                "  {change} update companion SCP {}\n",
+                p.companion.name
+            )),
+            _ => {}
+        }
+        for t in &p.targets {
+            match t.pv1_action.as_str() {
+                "enable" => {
+                    enable += 1;
+                    s.push_str(&format!(
+                        "  {add} enable CT.MULTISERVICE.PV.1 on {} ({})\n",
+                        t.name, t.ou_id
+                    ));
+                }
+                "update" => {
+                    update += 1;
+                    s.push_str(&format!(
+                        "  {change} update CT.MULTISERVICE.PV.1 parameters on {} ({})\n",
+                        t.name, t.ou_id
+                    ));
+                }
+                _ => {}
+            }
+            if !t.companion_attached_now {
+                attach += 1;
+                s.push_str(&format!(
+                    "  {add} attach the companion SCP to {} ({})\n",
+                    t.name, t.ou_id
+                ));
+            }
+        }
+        let manual_steps = p.stages.iter().filter(|st| st.manual).count();
+        if manual_steps > 0 {
+            s.push_str(&format!("  {manual} manual: turn the landing-zone region deny off in the Control Tower console\n"));
+        }
+        let total: u64 = p.stages.iter().map(|st| st.estimated_seconds).sum();
+        s.push_str(&format!(
+            "\nPlan: {enable} to enable, {update} to update, {attach} to attach, {} companion change; {manual_steps} manual step; about {}.\n",
+            usize::from(p.companion.action != "none"),
+            human_duration(total)
+        ));
+    }
+    if !p.errors.is_empty() {
+        s.push_str(&format!("\n{}\n", out.paint(Tone::Bad, "Not applyable:")));
+        for e in &p.errors {
+            s.push_str(&format!("  - {e}\n"));
+        }
+    }
+    s.push_str(&format!(
+        "\nWrote {} and {}\n",
+        json.display(),
+        md.display()
+    ));
+    if p.applyable {
+        s.push_str(&format!("Review {} before applying it.\n", md.display()));
+    }
+    s
+}

@@ -1,0 +1,1112 @@
+//! Building a plan from a snapshot, the inference profiles read per source
+//! Region, and the user's inputs. Pure: no I/O, no clock (the caller passes
+//! the creation time).
+//!
+//! The rule behind every decision: after the migration, nothing but Bedrock
+//! inference changes. So PV.1 gets the Regions and principal exemptions that
+//! are effective today on each OU, the Bedrock inference actions (plus what
+//! the user asks for) as exempted actions, and the companion SCP takes the
+//! Bedrock exemption back for everyone the chosen mode does not permit.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::catalog;
+use super::companion::{self, COMPANION_NAME, CompanionSpec};
+use super::fingerprint::{checksum, fingerprint, sha256_hex};
+use super::inputs::{CompanionMode, PlanInputs};
+use super::model::*;
+use super::pv1;
+use crate::detect::{self, DenyState, Quotas};
+use crate::error::{Error, ErrorKind};
+use crate::model::{InferenceProfile, arn_region};
+use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
+use crate::snapshot::{GUARDRAIL_PREFIX, Snapshot};
+
+/// Everything a plan is built from.
+pub struct PlanRequest<'a> {
+    pub snapshot: &'a Snapshot,
+    /// Inference profiles per source Region (an error text where Bedrock could not be read).
+    pub profiles: &'a BTreeMap<String, Result<Vec<InferenceProfile>, String>>,
+    pub inputs: PlanInputs,
+    pub name: String,
+    pub created_at: String,
+    pub tool_version: String,
+}
+
+/// Estimated seconds for one control operation (PV.1 enable or update).
+pub const CONTROL_OPERATION_SECONDS: u64 = 240;
+/// Control operations `apply` runs at once by default.
+pub const DEFAULT_CONCURRENCY: u64 = 8;
+/// Estimated seconds for the console's landing-zone update ("can take up to 60 minutes or more").
+pub const CONSOLE_UPDATE_SECONDS: u64 = 3600;
+
+fn input_error(field: &str, message: String, hint: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("invalid input `{field}`: {message}"),
+    )
+    .hint(hint)
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn statements(content: &str) -> Vec<Value> {
+    match serde_json::from_str::<Value>(content)
+        .ok()
+        .and_then(|d| d.get("Statement").cloned())
+    {
+        Some(Value::Array(list)) => list,
+        Some(obj @ Value::Object(_)) => vec![obj],
+        _ => Vec::new(),
+    }
+}
+
+/// Principals the landing-zone deny exempts beyond Control Tower's own roles.
+fn lz_exempt_principals(s: &Snapshot) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for ou in s.first_tier_ous().filter(|o| o.registered) {
+        for pid in &ou.policies {
+            let Some(p) = s.policies.get(pid) else {
+                continue;
+            };
+            for st in statements(&p.content) {
+                if st.get("Sid").and_then(Value::as_str) != Some("GRREGIONDENY") {
+                    continue;
+                }
+                let Some(cond) = st.get("Condition").and_then(Value::as_object) else {
+                    continue;
+                };
+                for (op, keys) in cond {
+                    if !op.to_ascii_lowercase().starts_with("arnnotlike") {
+                        continue;
+                    }
+                    for (k, v) in keys.as_object().into_iter().flatten() {
+                        if k.eq_ignore_ascii_case("aws:PrincipalARN") {
+                            out.extend(
+                                strings(Some(v))
+                                    .into_iter()
+                                    .filter(|a| !pv1::is_control_tower_role(a)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn param(params: &[crate::model::ControlParameter], key: &str) -> Vec<String> {
+    params
+        .iter()
+        .find(|p| p.key == key)
+        .map(|p| strings(Some(&p.value)))
+        .unwrap_or_default()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    sorted(a.to_vec()) == sorted(b.to_vec())
+}
+
+/// Builds the plan, or refuses with an error naming the input at fault.
+pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
+    let inputs = req.inputs.clone().normalised();
+    inputs
+        .validate()
+        .map_err(|e| input_error(&e.field, e.message, &e.hint))?;
+    let s = req.snapshot;
+    let quotas = Quotas {
+        scp_attachment_limit: inputs.scp_attachment_limit,
+        scp_size_limit: inputs.scp_size_limit,
+    };
+    let report = detect::report(s, quotas);
+    let mut errors: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .filter(|w| !w.contains("free SCP attachment slot"))
+        .cloned()
+        .collect();
+
+    // The Regions allowed today.
+    let (allowed, allowed_source) = match report.region_deny.state {
+        DenyState::On => (
+            sorted(report.region_deny.allowed_regions.clone()),
+            "the aws:RequestedRegion list of the GRREGIONDENY statements".to_string(),
+        ),
+        DenyState::Off => {
+            warnings.push("the landing-zone region deny is already off: registered OUs without PV.1 have no region deny right now".into());
+            (
+                sorted(s.landing_zone.governed_regions.clone()),
+                "the landing zone's governed Regions (the landing-zone region deny is off)"
+                    .to_string(),
+            )
+        }
+        DenyState::Partial | DenyState::Inconsistent => {
+            errors.push(format!(
+                "the landing-zone region deny is {} across the registered first-tier OUs ({}): wait for any landing-zone update to finish or repair the guardrail SCPs, then plan again",
+                if report.region_deny.state == DenyState::Partial { "partial" } else { "inconsistent" },
+                report.region_deny.disagreements.join("; ")
+            ));
+            let regions = if report.region_deny.allowed_regions.is_empty() {
+                s.landing_zone.governed_regions.clone()
+            } else {
+                report.region_deny.allowed_regions.clone()
+            };
+            (
+                sorted(regions),
+                "the GRREGIONDENY statements that exist".to_string(),
+            )
+        }
+    };
+    if s.landing_zone.status != "ACTIVE" {
+        warnings.push(format!(
+            "the landing zone is {} now; apply waits for ACTIVE",
+            s.landing_zone.status
+        ));
+    }
+
+    // Source Regions.
+    for r in &inputs.source_regions {
+        if !allowed.contains(r) {
+            return Err(input_error(
+                "source_regions",
+                format!(
+                    "`{r}` is not one of the allowed Regions ({})",
+                    allowed.join(", ")
+                ),
+                "inference called from a Region outside the allowed ones is denied with or without the migration; choose source Regions among the allowed ones",
+            ));
+        }
+    }
+    let source_regions = if inputs.source_regions.is_empty() {
+        allowed.clone()
+    } else {
+        inputs.source_regions.clone()
+    };
+
+    // Inference profiles and their destinations.
+    let readable: Vec<&String> = source_regions
+        .iter()
+        .filter(|r| matches!(req.profiles.get(*r), Some(Ok(_))))
+        .collect();
+    let unreadable: Vec<String> = source_regions
+        .iter()
+        .filter(|r| !matches!(req.profiles.get(*r), Some(Ok(_))))
+        .map(|r| match req.profiles.get(r) {
+            Some(Err(e)) => format!("{r} ({e})"),
+            _ => format!("{r} (not read)"),
+        })
+        .collect();
+    let live = !readable.is_empty();
+    if !live {
+        warnings.push(format!(
+            "Bedrock could not be read in any source Region ({}): destinations come from the built-in catalog of geographies, which may be incomplete; re-plan with bedrock:ListInferenceProfiles permission",
+            unreadable.join("; ")
+        ));
+    } else if !unreadable.is_empty() {
+        warnings.push(format!(
+            "Bedrock could not be read in {}: profiles there are not checked",
+            unreadable.join("; ")
+        ));
+    }
+    let mut found: BTreeMap<String, ProfileAssessment> = BTreeMap::new();
+    for requested in &inputs.inference_profiles {
+        let prefix = requested.split('.').next().unwrap_or_default();
+        if prefix == "global" && !inputs.allow_global {
+            return Err(input_error(
+                "inference_profiles",
+                format!("`{requested}` is a global profile, and --allow-global was not given"),
+                "global profiles route to any commercial Region and send aws:RequestedRegion = \"unspecified\" on their Region-less leg: add --allow-global (answers file: \"allow_global\": true) to accept that",
+            ));
+        }
+        if live {
+            let mut matched = false;
+            for region in &readable {
+                let Some(Ok(list)) = req.profiles.get(*region) else {
+                    continue;
+                };
+                for p in list {
+                    let hit = if requested.contains('.') {
+                        p.id == *requested
+                    } else {
+                        p.id.starts_with(&format!("{requested}."))
+                    };
+                    if !hit {
+                        continue;
+                    }
+                    matched = true;
+                    let entry = found
+                        .entry(p.id.clone())
+                        .or_insert_with(|| ProfileAssessment {
+                            id: p.id.clone(),
+                            requested_as: requested.clone(),
+                            source_regions: Vec::new(),
+                            destination_regions: Vec::new(),
+                            source: "live".into(),
+                            works_today: false,
+                            blocked_destinations: Vec::new(),
+                        });
+                    entry.source_regions.push((*region).clone());
+                    for arn in &p.model_arns {
+                        match arn_region(arn) {
+                            Some(r) => entry.destination_regions.push(r.to_string()),
+                            None => {
+                                // The Region-less model ARN of a global profile.
+                                entry.destination_regions.push(UNSPECIFIED.to_string());
+                                entry
+                                    .destination_regions
+                                    .extend(COMMERCIAL_REGIONS.iter().map(|r| r.to_string()));
+                            }
+                        }
+                    }
+                }
+            }
+            if !matched {
+                let offered: BTreeSet<String> = readable
+                    .iter()
+                    .filter_map(|r| match req.profiles.get(*r) {
+                        Some(Ok(list)) => Some(
+                            list.iter()
+                                .filter(|p| p.id.starts_with(&format!("{prefix}.")))
+                                .map(|p| p.id.clone())
+                                .collect::<Vec<_>>(),
+                        ),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                let hint = if offered.is_empty() {
+                    format!(
+                        "no `{prefix}.` profiles are offered in {}; check the id, or the source Regions (--source-region)",
+                        source_regions.join(", ")
+                    )
+                } else {
+                    format!(
+                        "offered there: {}",
+                        offered.into_iter().take(8).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                return Err(input_error(
+                    "inference_profiles",
+                    format!(
+                        "unknown inference profile `{requested}`: Bedrock does not offer it in the source Regions {}",
+                        source_regions.join(", ")
+                    ),
+                    &hint,
+                ));
+            }
+        } else {
+            let Some(dests) = catalog::destinations(prefix) else {
+                return Err(input_error(
+                    "inference_profiles",
+                    format!("unknown inference profile geography `{prefix}`"),
+                    "use us, eu, apac, jp, au or global",
+                ));
+            };
+            let id = if requested.contains('.') {
+                requested.clone()
+            } else {
+                format!("{requested}.*")
+            };
+            found.insert(
+                id.clone(),
+                ProfileAssessment {
+                    id,
+                    requested_as: requested.clone(),
+                    source_regions: source_regions.clone(),
+                    destination_regions: dests,
+                    source: "catalog".into(),
+                    works_today: false,
+                    blocked_destinations: Vec::new(),
+                },
+            );
+        }
+    }
+    let mut profiles: Vec<ProfileAssessment> = found.into_values().collect();
+    for p in profiles.iter_mut() {
+        p.source_regions = sorted(std::mem::take(&mut p.source_regions));
+        p.destination_regions = sorted(std::mem::take(&mut p.destination_regions));
+        p.blocked_destinations = p
+            .destination_regions
+            .iter()
+            .filter(|d| !allowed.contains(d))
+            .cloned()
+            .collect();
+        p.works_today = p.blocked_destinations.is_empty();
+    }
+    let migration_needed = profiles.iter().any(|p| !p.works_today);
+
+    // Permitted accounts and the companion mode.
+    let mode = inputs.companion_mode;
+    if mode.needs_accounts() && inputs.permitted_accounts.is_empty() {
+        return Err(input_error(
+            "permitted_accounts",
+            format!(
+                "companion mode `{}` needs at least one permitted account",
+                mode.as_str()
+            ),
+            "name the accounts that may run inference outside the allowed Regions (--permitted-account 123456789012), or choose --companion-mode profiles",
+        ));
+    }
+    for a in &inputs.permitted_accounts {
+        let Some(acct) = s.accounts.iter().find(|x| &x.id == a) else {
+            return Err(input_error(
+                "permitted_accounts",
+                format!("account `{a}` is not in organization {}", s.organization.id),
+                "check the id (ctmigrate detect lists the accounts)",
+            ));
+        };
+        if acct.id == s.organization.management_account_id {
+            warnings.push(format!(
+                "permitted account {a} is the management account: SCPs never apply to it"
+            ));
+        } else if !report
+            .first_tier_ous
+            .iter()
+            .any(|t| s.accounts_under(&t.id).iter().any(|x| x.id == *a))
+        {
+            warnings.push(format!(
+                "permitted account {} ({a}) is outside the registered first-tier OUs: neither PV.1 nor the companion SCP applies to it",
+                acct.name
+            ));
+        }
+    }
+    if mode == CompanionMode::Profiles && !inputs.permitted_accounts.is_empty() {
+        warnings.push("companion mode `profiles` ignores the permitted accounts: every account may use the approved profiles".into());
+    }
+
+    // PV.1 parameters shared by every target.
+    let mut exempted_actions: Vec<String> = pv1::BEDROCK_INFERENCE_ACTIONS
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    for a in &inputs.exempt_actions {
+        if !exempted_actions.contains(a) {
+            exempted_actions.push(a.clone());
+        }
+    }
+    for a in inputs
+        .exempt_actions
+        .iter()
+        .filter(|a| !a.to_ascii_lowercase().starts_with("bedrock:"))
+    {
+        warnings.push(format!(
+            "`{a}` will be allowed in every Region for every account: PV.1 exempts it and the companion SCP only covers Bedrock"
+        ));
+    }
+    let companion_actions: Vec<String> = exempted_actions
+        .iter()
+        .filter(|a| a.to_ascii_lowercase().starts_with("bedrock:"))
+        .cloned()
+        .collect();
+    let lz_principals = lz_exempt_principals(s);
+    let approved_profile_arns: Vec<String> = sorted(
+        inputs
+            .inference_profiles
+            .iter()
+            .map(|p| companion::profile_arn_pattern(p))
+            .collect(),
+    );
+    let global_allowed = inputs.allow_global;
+
+    // The companion SCP.
+    let content = companion::document(&CompanionSpec {
+        mode,
+        actions: &companion_actions,
+        allowed_regions: &allowed,
+        permitted_accounts: &inputs.permitted_accounts,
+        approved_profile_arns: &approved_profile_arns,
+        global_allowed,
+    });
+    let existing = s
+        .policies
+        .values()
+        .find(|p| p.summary.name == COMPANION_NAME);
+    let companion_action = match existing {
+        None => "create",
+        Some(p) if p.content == content => "none",
+        Some(_) => "update",
+    };
+    let size = content.chars().count();
+    if size > inputs.scp_size_limit {
+        errors.push(format!(
+            "the companion SCP is {size} characters, over the limit of {}: approve fewer profiles (a geography prefix instead of many ids) or permit fewer accounts",
+            inputs.scp_size_limit
+        ));
+    }
+    let companion = CompanionScp {
+        name: COMPANION_NAME.into(),
+        description: companion::description(mode, &allowed),
+        tags: companion::tags(mode),
+        size,
+        size_limit: inputs.scp_size_limit,
+        existing_policy_id: existing.map(|p| p.summary.id.clone()),
+        action: companion_action.into(),
+        content,
+    };
+
+    // Targets.
+    let mut targets = Vec::new();
+    let mut max_statement = 0;
+    for ou in &report.first_tier_ous {
+        let node = s.ou(&ou.id);
+        let current = s
+            .controls_on(&ou.arn)
+            .find(|c| s.pv1.matches(&c.control_identifier));
+        let (regions, principals) = match current {
+            Some(c) => {
+                let cur_regions = param(&c.parameters, "AllowedRegions");
+                let cur_principals = param(&c.parameters, "ExemptedPrincipalArns");
+                let regions: Vec<String> = allowed
+                    .iter()
+                    .filter(|r| cur_regions.contains(r))
+                    .cloned()
+                    .collect();
+                let principals: Vec<String> = lz_principals
+                    .iter()
+                    .filter(|p| cur_principals.contains(p))
+                    .cloned()
+                    .collect();
+                if regions.is_empty() {
+                    errors.push(format!(
+                        "PV.1 on {} ({}) allows none of the Regions the landing-zone deny allows ({}): nothing could run there after the migration; fix its AllowedRegions first",
+                        ou.name, ou.id, allowed.join(", ")
+                    ));
+                }
+                let extra_actions: Vec<String> = param(&c.parameters, "ExemptedActions")
+                    .into_iter()
+                    .filter(|a| !exempted_actions.contains(a))
+                    .collect();
+                if !extra_actions.is_empty() {
+                    warnings.push(format!(
+                        "PV.1 on {} exempts {} today, which has no effect while the landing-zone deny is on; the plan leaves it out so that nothing but Bedrock inference changes (pass --exempt-action to keep it)",
+                        ou.name,
+                        extra_actions.join(", ")
+                    ));
+                }
+                if c.drift_status.as_deref() == Some("DRIFTED") {
+                    errors.push(format!(
+                        "PV.1 on {} ({}) has drifted: Control Tower refuses UpdateEnabledControl; disable and re-enable it (or re-register the OU) first",
+                        ou.name, ou.id
+                    ));
+                }
+                (regions, principals)
+            }
+            None => (allowed.clone(), lz_principals.clone()),
+        };
+        let parameters = pv1::parameters(&regions, &exempted_actions, &principals);
+        let statement = pv1::statement(&regions, &exempted_actions, &principals).to_string();
+        max_statement = max_statement.max(statement.chars().count());
+        let action = match current {
+            None => "enable",
+            Some(c) => {
+                let same = c.status == "SUCCEEDED"
+                    && same_set(&param(&c.parameters, "AllowedRegions"), &regions)
+                    && same_set(&param(&c.parameters, "ExemptedActions"), &exempted_actions)
+                    && same_set(&param(&c.parameters, "ExemptedPrincipalArns"), &principals);
+                if same { "none" } else { "update" }
+            }
+        };
+        let guardrails: Vec<&crate::model::Policy> = node
+            .map(|n| {
+                n.policies
+                    .iter()
+                    .filter_map(|id| s.policies.get(id))
+                    .filter(|p| p.summary.name.starts_with(GUARDRAIL_PREFIX))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let fits_existing = guardrails.iter().any(|p| {
+            p.content.chars().count() + 1 + statement.chars().count() <= inputs.scp_size_limit
+        });
+        let needs_new = action == "enable" && !fits_existing;
+        let companion_attached_now =
+            existing.is_some_and(|p| node.is_some_and(|n| n.policies.contains(&p.summary.id)));
+        let needed =
+            ou.scp_slots.used + usize::from(!companion_attached_now) + usize::from(needs_new);
+        if needed > inputs.scp_attachment_limit {
+            errors.push(format!(
+                "{} ({}): {} SCPs attached now{}{} = {needed}, over the limit of {}; detach or combine SCPs on this OU (or raise --scp-attachment-limit if your organization's quota is higher)",
+                ou.name,
+                ou.id,
+                ou.scp_slots.used,
+                if companion_attached_now { "" } else { " + 1 companion SCP" },
+                if needs_new { " + 1 new aws-guardrails SCP for PV.1" } else { "" },
+                inputs.scp_attachment_limit
+            ));
+        }
+        targets.push(TargetPlan {
+            ou_id: ou.id.clone(),
+            ou_arn: ou.arn.clone(),
+            name: ou.name.clone(),
+            nested_ous: ou.nested_ous.iter().map(|n| n.path.clone()).collect(),
+            accounts: ou.accounts,
+            scp_slots_used_now: ou.scp_slots.used,
+            scp_slots_needed: needed,
+            scp_attachment_limit: inputs.scp_attachment_limit,
+            pv1_action: action.into(),
+            pv1_current_parameters: current.map(|c| {
+                Value::Array(
+                    c.parameters
+                        .iter()
+                        .map(|p| json!({"key": p.key, "value": p.value}))
+                        .collect(),
+                )
+            }),
+            pv1_parameters: parameters,
+            pv1_needs_new_guardrail_scp: needs_new,
+            companion_attached_now,
+        });
+    }
+    let document_overhead = r#"{"Version":"2012-10-17","Statement":[]}"#.len();
+    if max_statement + document_overhead > inputs.scp_size_limit {
+        errors.push(format!(
+            "the PV.1 statement would be about {max_statement} characters, over the SCP size limit of {}: exempt fewer actions",
+            inputs.scp_size_limit
+        ));
+    }
+
+    // Nested OUs with their own PV.1 that keeps Bedrock out.
+    for e in &report.pv1.enablements {
+        if e.ou_path.contains('/')
+            && !e
+                .exempted_actions
+                .iter()
+                .any(|a| action_covers(a, "bedrock:InvokeModel"))
+        {
+            warnings.push(format!(
+                "PV.1 on the nested OU {} does not exempt Bedrock inference: cross-region inference stays blocked there after the migration",
+                e.ou_path
+            ));
+        }
+    }
+
+    let decisions = Decisions {
+        allowed_regions: allowed.clone(),
+        allowed_regions_source: allowed_source,
+        exempted_actions: exempted_actions.clone(),
+        exempted_principal_arns: lz_principals.clone(),
+        companion_mode: mode,
+        permitted_accounts: inputs.permitted_accounts.clone(),
+        approved_profile_arns,
+        global_allowed,
+        destinations_source: if live {
+            "live".into()
+        } else {
+            "catalog".into()
+        },
+        source_regions: source_regions.clone(),
+    };
+    let not_changed = NotChanged {
+        unregistered_first_tier_ous: report
+            .unregistered_first_tier_ous
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.id))
+            .collect(),
+        accounts_under_root: report
+            .accounts_under_root
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}){}",
+                    a.name,
+                    a.id,
+                    if a.management {
+                        ", management account"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect(),
+    };
+    let pv1_plan = Pv1Plan {
+        control_identifier: s.pv1.catalog_arn.clone(),
+        regional_identifier: s.pv1.regional_arn.clone(),
+        estimated_statement_size: max_statement,
+        size_limit: inputs.scp_size_limit,
+    };
+    let fingerprint = fingerprint(s, req.profiles);
+    let (targets, stages) = if migration_needed {
+        let stages = stages(
+            s,
+            &targets,
+            &companion,
+            &fingerprint,
+            report.region_deny.state == DenyState::On,
+        );
+        (targets, stages)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if !migration_needed {
+        warnings.retain(|w| !w.contains("already off"));
+    }
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        tool_version: req.tool_version,
+        name: req.name,
+        created_at: req.created_at,
+        organization_id: s.organization.id.clone(),
+        management_account: s.organization.management_account_id.clone(),
+        home_region: s.landing_zone.home_region.clone(),
+        landing_zone_arn: s.landing_zone.arn.clone(),
+        fingerprint,
+        checksum: String::new(),
+        applyable: errors.is_empty() && migration_needed,
+        migration_needed,
+        errors,
+        warnings,
+        inputs,
+        decisions,
+        profiles,
+        targets,
+        not_changed,
+        companion,
+        pv1: pv1_plan,
+        stages,
+    };
+    plan.checksum = checksum(&plan);
+    Ok(plan)
+}
+
+fn action_covers(pattern: &str, action: &str) -> bool {
+    let p = pattern.to_ascii_lowercase();
+    let a = action.to_ascii_lowercase();
+    match p.strip_suffix('*') {
+        Some(prefix) => a.starts_with(prefix),
+        None => p == a,
+    }
+}
+
+fn call(service: &str, operation: &str, input: Value) -> Option<ApiCall> {
+    Some(ApiCall {
+        service: service.into(),
+        operation: operation.into(),
+        input,
+    })
+}
+
+fn check(
+    id: &str,
+    title: &str,
+    target: &str,
+    request: Option<ApiCall>,
+    pre: Vec<Expectation>,
+) -> Step {
+    Step {
+        id: id.into(),
+        title: title.into(),
+        target: target.into(),
+        request,
+        inverse: None,
+        precondition: pre,
+        postcondition: Vec::new(),
+        after: Vec::new(),
+        estimated_seconds: 2,
+        instructions: Vec::new(),
+    }
+}
+
+fn stages(
+    s: &Snapshot,
+    targets: &[TargetPlan],
+    companion: &CompanionScp,
+    fingerprint: &str,
+    deny_on: bool,
+) -> Vec<Stage> {
+    let pv1_id = &s.pv1.catalog_arn;
+    let companion_ref = match &companion.existing_policy_id {
+        Some(id) => id.clone(),
+        None => "${create-companion.PolicyId}".to_string(),
+    };
+    let mut out = Vec::new();
+
+    // 1. Preflight.
+    let mut steps = vec![
+        check(
+            "preflight-identity",
+            "The caller is the management account",
+            "organization",
+            call("sts", "GetCallerIdentity", json!({})),
+            vec![Expectation::CallerIsManagementAccount {
+                account: s.organization.management_account_id.clone(),
+            }],
+        ),
+        check(
+            "preflight-fingerprint",
+            "The organization is as planned (the plan is not stale)",
+            "organization",
+            None,
+            vec![Expectation::FingerprintUnchanged {
+                fingerprint: fingerprint.to_string(),
+            }],
+        ),
+        check(
+            "preflight-landing-zone",
+            "The landing zone is ACTIVE in its home Region",
+            "organization",
+            call(
+                "controltower",
+                "GetLandingZone",
+                json!({"landingZoneIdentifier": s.landing_zone.arn}),
+            ),
+            vec![Expectation::LandingZoneActive {
+                arn: s.landing_zone.arn.clone(),
+            }],
+        ),
+        check(
+            "preflight-operations",
+            "No Control Tower control operation is in progress",
+            "organization",
+            call(
+                "controltower",
+                "ListControlOperations",
+                json!({"filter": {"statuses": ["IN_PROGRESS"]}}),
+            ),
+            vec![Expectation::NoControlOperationInProgress],
+        ),
+    ];
+    for t in targets {
+        steps.push(check(
+            &format!("preflight-quota:{}", t.ou_id),
+            &format!(
+                "{}: {} more SCP(s) fit under the limit of {}",
+                t.name,
+                t.scp_slots_needed - t.scp_slots_used_now,
+                t.scp_attachment_limit
+            ),
+            &t.ou_id,
+            call(
+                "organizations",
+                "ListPoliciesForTarget",
+                json!({"TargetId": t.ou_id, "Filter": "SERVICE_CONTROL_POLICY"}),
+            ),
+            vec![Expectation::ScpSlotsAvailable {
+                target: t.ou_id.clone(),
+                needed: t.scp_slots_needed - t.scp_slots_used_now,
+                limit: t.scp_attachment_limit,
+            }],
+        ));
+    }
+    out.push(Stage {
+        id: "preflight".into(),
+        title: "Preflight checks".into(),
+        manual: false,
+        rationale: "Nothing changes unless the caller, the landing zone, the running operations, the quotas and the organization itself are exactly as planned.".into(),
+        estimated_seconds: 10,
+        steps,
+    });
+
+    // 2. The companion SCP.
+    let content_sha = sha256_hex(companion.content.as_bytes());
+    let companion_step = match companion.action.as_str() {
+        "create" => Some(Step {
+            id: "create-companion".into(),
+            title: format!("Create the companion SCP {}", companion.name),
+            target: companion.name.clone(),
+            request: call(
+                "organizations",
+                "CreatePolicy",
+                json!({
+                    "Name": companion.name, "Description": companion.description, "Type": "SERVICE_CONTROL_POLICY",
+                    "Content": companion.content,
+                    "Tags": companion.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>()
+                }),
+            ),
+            inverse: call(
+                "organizations",
+                "DeletePolicy",
+                json!({"PolicyId": "${create-companion.PolicyId}"}),
+            ),
+            precondition: vec![Expectation::PolicyAbsent {
+                name: companion.name.clone(),
+            }],
+            postcondition: vec![Expectation::PolicyContent {
+                name: companion.name.clone(),
+                sha256: content_sha.clone(),
+            }],
+            after: Vec::new(),
+            estimated_seconds: 2,
+            instructions: Vec::new(),
+        }),
+        "update" => s
+            .policies
+            .values()
+            .find(|p| p.summary.name == companion.name)
+            .map(|old| Step {
+                id: "update-companion".into(),
+                title: format!("Update the companion SCP {}", companion.name),
+                target: companion.name.clone(),
+                request: call(
+                    "organizations",
+                    "UpdatePolicy",
+                    json!({"PolicyId": old.summary.id, "Content": companion.content}),
+                ),
+                inverse: call(
+                    "organizations",
+                    "UpdatePolicy",
+                    json!({"PolicyId": old.summary.id, "Content": old.content}),
+                ),
+                precondition: vec![Expectation::PolicyContent {
+                    name: companion.name.clone(),
+                    sha256: sha256_hex(old.content.as_bytes()),
+                }],
+                postcondition: vec![Expectation::PolicyContent {
+                    name: companion.name.clone(),
+                    sha256: content_sha.clone(),
+                }],
+                after: Vec::new(),
+                estimated_seconds: 2,
+                instructions: Vec::new(),
+            }),
+        _ => None,
+    };
+    if let Some(step) = companion_step {
+        out.push(Stage {
+            id: "companion".into(),
+            title: "Create the companion SCP".into(),
+            manual: false,
+            rationale: "The policy exists before anything references it; created but not attached, it changes nothing.".into(),
+            estimated_seconds: 2,
+            steps: vec![step],
+        });
+    }
+
+    // 3. PV.1 and the companion on every target.
+    let mut steps = Vec::new();
+    let mut control_ops = 0u64;
+    for t in targets {
+        match t.pv1_action.as_str() {
+            "enable" => {
+                control_ops += 1;
+                let id = format!("enable-pv1:{}", t.ou_id);
+                steps.push(Step {
+                    id: id.clone(),
+                    title: format!("Enable CT.MULTISERVICE.PV.1 on {}", t.name),
+                    target: t.ou_id.clone(),
+                    request: call("controltower", "EnableControl", json!({"controlIdentifier": pv1_id, "targetIdentifier": t.ou_arn, "parameters": t.pv1_parameters})),
+                    inverse: call("controltower", "DisableControl", json!({"enabledControlIdentifier": format!("${{{id}.arn}}")})),
+                    precondition: vec![Expectation::ControlNotEnabled { target: t.ou_arn.clone(), control: pv1_id.clone() }],
+                    postcondition: vec![
+                        Expectation::ControlEnabled { target: t.ou_arn.clone(), control: pv1_id.clone(), parameters: t.pv1_parameters.clone() },
+                        Expectation::StatementPresent { target: t.ou_id.clone(), sid: "CTMULTISERVICEPV1".into() },
+                    ],
+                    after: Vec::new(),
+                    estimated_seconds: CONTROL_OPERATION_SECONDS,
+                    instructions: Vec::new(),
+                });
+            }
+            "update" => {
+                control_ops += 1;
+                let current = t.pv1_current_parameters.clone().unwrap_or(Value::Null);
+                let arn = s
+                    .controls_on(&t.ou_arn)
+                    .find(|c| s.pv1.matches(&c.control_identifier))
+                    .map(|c| c.arn.clone())
+                    .unwrap_or_default();
+                steps.push(Step {
+                    id: format!("update-pv1:{}", t.ou_id),
+                    title: format!("Update CT.MULTISERVICE.PV.1 parameters on {}", t.name),
+                    target: t.ou_id.clone(),
+                    request: call(
+                        "controltower",
+                        "UpdateEnabledControl",
+                        json!({"enabledControlIdentifier": arn, "parameters": t.pv1_parameters}),
+                    ),
+                    inverse: call(
+                        "controltower",
+                        "UpdateEnabledControl",
+                        json!({"enabledControlIdentifier": arn, "parameters": current}),
+                    ),
+                    precondition: vec![Expectation::ControlEnabled {
+                        target: t.ou_arn.clone(),
+                        control: pv1_id.clone(),
+                        parameters: current,
+                    }],
+                    postcondition: vec![
+                        Expectation::ControlEnabled {
+                            target: t.ou_arn.clone(),
+                            control: pv1_id.clone(),
+                            parameters: t.pv1_parameters.clone(),
+                        },
+                        Expectation::StatementPresent {
+                            target: t.ou_id.clone(),
+                            sid: "CTMULTISERVICEPV1".into(),
+                        },
+                    ],
+                    after: Vec::new(),
+                    estimated_seconds: CONTROL_OPERATION_SECONDS,
+                    instructions: Vec::new(),
+                });
+            }
+            _ => {}
+        }
+        if !t.companion_attached_now {
+            steps.push(Step {
+                id: format!("attach-companion:{}", t.ou_id),
+                title: format!("Attach the companion SCP to {}", t.name),
+                target: t.ou_id.clone(),
+                request: call(
+                    "organizations",
+                    "AttachPolicy",
+                    json!({"PolicyId": companion_ref, "TargetId": t.ou_id}),
+                ),
+                inverse: call(
+                    "organizations",
+                    "DetachPolicy",
+                    json!({"PolicyId": companion_ref, "TargetId": t.ou_id}),
+                ),
+                precondition: vec![Expectation::PolicyNotAttached {
+                    name: companion.name.clone(),
+                    target: t.ou_id.clone(),
+                }],
+                postcondition: vec![Expectation::PolicyAttached {
+                    name: companion.name.clone(),
+                    target: t.ou_id.clone(),
+                }],
+                after: Vec::new(),
+                estimated_seconds: 2,
+                instructions: Vec::new(),
+            });
+        }
+    }
+    if !steps.is_empty() {
+        let waves = control_ops.div_ceil(DEFAULT_CONCURRENCY);
+        out.push(Stage {
+            id: "enable".into(),
+            title: "Enable PV.1 and attach the companion SCP on every registered first-tier OU".into(),
+            manual: false,
+            rationale: "While the landing-zone deny is still on, PV.1 and the companion only add denies: the effective fence is the intersection, never wider. Every OU gets both before anything is removed.".into(),
+            estimated_seconds: waves * CONTROL_OPERATION_SECONDS + 5,
+            steps,
+        });
+    }
+
+    // 4. Verify coverage.
+    let verify = |id_prefix: &str, t: &TargetPlan, with_lz: bool| -> Step {
+        let mut post = vec![
+            Expectation::ControlEnabled {
+                target: t.ou_arn.clone(),
+                control: pv1_id.clone(),
+                parameters: t.pv1_parameters.clone(),
+            },
+            Expectation::StatementPresent {
+                target: t.ou_id.clone(),
+                sid: "CTMULTISERVICEPV1".into(),
+            },
+            Expectation::PolicyAttached {
+                name: companion.name.clone(),
+                target: t.ou_id.clone(),
+            },
+        ];
+        post.push(if with_lz {
+            Expectation::StatementPresent {
+                target: t.ou_id.clone(),
+                sid: "GRREGIONDENY".into(),
+            }
+        } else {
+            Expectation::StatementAbsent {
+                target: t.ou_id.clone(),
+                sid: "GRREGIONDENY".into(),
+            }
+        });
+        Step {
+            id: format!("{id_prefix}:{}", t.ou_id),
+            title: format!("{} is covered by PV.1 and the companion SCP", t.name),
+            target: t.ou_id.clone(),
+            request: None,
+            inverse: None,
+            precondition: Vec::new(),
+            postcondition: post,
+            after: Vec::new(),
+            estimated_seconds: 3,
+            instructions: Vec::new(),
+        }
+    };
+    out.push(Stage {
+        id: "verify".into(),
+        title: "Verify every target is covered".into(),
+        manual: false,
+        rationale: "The landing-zone deny may only go once every registered first-tier OU is proven to carry PV.1 and the companion SCP.".into(),
+        estimated_seconds: 10,
+        steps: targets.iter().map(|t| verify("verify", t, deny_on)).collect(),
+    });
+
+    // 5. The console step.
+    if deny_on {
+        let region = &s.landing_zone.home_region;
+        let mut post = vec![
+            Expectation::LandingZoneRegionDenyOff,
+            Expectation::LandingZoneActive {
+                arn: s.landing_zone.arn.clone(),
+            },
+        ];
+        for t in targets {
+            post.push(Expectation::StatementAbsent {
+                target: t.ou_id.clone(),
+                sid: "GRREGIONDENY".into(),
+            });
+            post.push(Expectation::StatementPresent {
+                target: t.ou_id.clone(),
+                sid: "CTMULTISERVICEPV1".into(),
+            });
+        }
+        out.push(Stage {
+            id: "console".into(),
+            title: "Turn the landing-zone region deny off in the Control Tower console".into(),
+            manual: true,
+            rationale: "AWS allows this only in the console. It comes last because it is the only step that removes a deny; every OU is already fenced by PV.1.".into(),
+            estimated_seconds: CONSOLE_UPDATE_SECONDS,
+            steps: vec![Step {
+                id: "console-region-deny-off".into(),
+                title: "Landing zone settings → Modify settings → Region deny: Not enabled → Update landing zone".into(),
+                target: "organization".into(),
+                request: None,
+                inverse: None,
+                precondition: vec![Expectation::LandingZoneRegionDenyOn, Expectation::LandingZoneActive { arn: s.landing_zone.arn.clone() }],
+                postcondition: post,
+                after: Vec::new(),
+                estimated_seconds: CONSOLE_UPDATE_SECONDS,
+                instructions: vec![
+                    format!("Sign in to the management account {} and open the AWS Control Tower console in the home Region {region}: https://{region}.console.aws.amazon.com/controltower/home?region={region}", s.organization.management_account_id),
+                    "In the left navigation pane, choose Landing zone settings.".into(),
+                    "Choose Modify settings.".into(),
+                    format!("On the Governed Regions page, leave the governed Regions as they are ({}); under Region deny setting, choose Not enabled.", s.landing_zone.governed_regions.join(", ")),
+                    "Go through the remaining pages without changing anything, then choose Update landing zone.".into(),
+                    "Wait until the landing zone status is Active again (the update can take 60 minutes or more). ctmigrate polls and verifies.".into(),
+                ],
+            }],
+        });
+    }
+
+    // 6. Final verification.
+    out.push(Stage {
+        id: "final".into(),
+        title: "Final verification of the effective policies".into(),
+        manual: false,
+        rationale: "Read the SCPs back: GRREGIONDENY gone, PV.1 and the companion in force on every target.".into(),
+        estimated_seconds: 30,
+        steps: targets.iter().map(|t| verify("final", t, false)).collect(),
+    });
+    out
+}

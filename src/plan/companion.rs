@@ -1,0 +1,167 @@
+//! The companion SCP: after PV.1 exempts the Bedrock inference actions, this
+//! policy still denies them outside the allowed Regions, except for permitted
+//! accounts (`accounts`), approved inference profiles (`profiles`), or both
+//! together (`strict`). Minified, ASCII, named and tagged so it is found again
+//! and never duplicated.
+
+use serde_json::{Value, json};
+
+use super::inputs::CompanionMode;
+use crate::regions::UNSPECIFIED;
+
+/// The companion SCP's name (fixed: one per organization, found by name).
+pub const COMPANION_NAME: &str = "ctmigrate-bedrock-cross-region-inference";
+
+/// Tags on the companion SCP.
+pub fn tags(mode: CompanionMode) -> Vec<(String, String)> {
+    vec![
+        ("managed-by".into(), "ctmigrate".into()),
+        (
+            "ctmigrate-purpose".into(),
+            "bedrock-cross-region-inference".into(),
+        ),
+        ("ctmigrate-companion-mode".into(), mode.as_str().into()),
+    ]
+}
+
+/// The approved-profile ARN pattern for a requested profile id or geography.
+pub fn profile_arn_pattern(requested: &str) -> String {
+    if requested.contains('.') {
+        format!("arn:aws:bedrock:*:*:inference-profile/{requested}")
+    } else {
+        format!("arn:aws:bedrock:*:*:inference-profile/{requested}.*")
+    }
+}
+
+/// Inputs of the companion document.
+pub struct CompanionSpec<'a> {
+    pub mode: CompanionMode,
+    pub actions: &'a [String],
+    pub allowed_regions: &'a [String],
+    pub permitted_accounts: &'a [String],
+    pub approved_profile_arns: &'a [String],
+    pub global_allowed: bool,
+}
+
+/// The minified policy document.
+pub fn document(spec: &CompanionSpec<'_>) -> String {
+    let mut statements: Vec<Value> = Vec::new();
+    if spec.mode.needs_accounts() {
+        statements.push(json!({
+            "Sid": "CtmigrateBedrockPermittedAccountsOnly",
+            "Effect": "Deny",
+            "Action": spec.actions,
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {
+                "aws:RequestedRegion": spec.allowed_regions,
+                "aws:PrincipalAccount": spec.permitted_accounts
+            }}
+        }));
+    }
+    if matches!(spec.mode, CompanionMode::Profiles | CompanionMode::Strict) {
+        statements.push(json!({
+            "Sid": "CtmigrateBedrockApprovedProfilesOnly",
+            "Effect": "Deny",
+            "Action": spec.actions,
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:RequestedRegion": spec.allowed_regions},
+                "ArnNotLike": {"bedrock:InferenceProfileArn": spec.approved_profile_arns}
+            }
+        }));
+    }
+    if spec.mode == CompanionMode::Accounts && !spec.global_allowed {
+        // Accounts mode never looks at the profile: keep global routing closed explicitly.
+        statements.push(json!({
+            "Sid": "CtmigrateBedrockNoGlobalProfiles",
+            "Effect": "Deny",
+            "Action": spec.actions,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"aws:RequestedRegion": UNSPECIFIED},
+                "ArnLike": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:*:*:inference-profile/global.*"}
+            }
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+/// The policy description (at most 512 characters).
+pub fn description(mode: CompanionMode, allowed: &[String]) -> String {
+    let who = match mode {
+        CompanionMode::Accounts => "except for permitted accounts",
+        CompanionMode::Profiles => "except through approved inference profiles",
+        CompanionMode::Strict => {
+            "except for permitted accounts through approved inference profiles"
+        }
+    };
+    let mut d = format!(
+        "Managed by ctmigrate. Denies Bedrock inference outside {} {who}. Companion of CT.MULTISERVICE.PV.1.",
+        allowed.join(", ")
+    );
+    d.truncate(512);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(mode: CompanionMode, global: bool) -> String {
+        let actions = vec!["bedrock:InvokeModel".to_string()];
+        let allowed = vec!["ap-northeast-1".to_string()];
+        let accounts = vec!["666666666667".to_string()];
+        let profiles = vec![profile_arn_pattern("jp")];
+        document(&CompanionSpec {
+            mode,
+            actions: &actions,
+            allowed_regions: &allowed,
+            permitted_accounts: &accounts,
+            approved_profile_arns: &profiles,
+            global_allowed: global,
+        })
+    }
+
+    #[test]
+    fn each_mode_has_its_statements() {
+        let sids = |doc: &str| -> Vec<String> {
+            let v: Value = serde_json::from_str(doc).unwrap();
+            v["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["Sid"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            sids(&spec(CompanionMode::Accounts, false)),
+            [
+                "CtmigrateBedrockPermittedAccountsOnly",
+                "CtmigrateBedrockNoGlobalProfiles"
+            ]
+        );
+        assert_eq!(
+            sids(&spec(CompanionMode::Accounts, true)),
+            ["CtmigrateBedrockPermittedAccountsOnly"]
+        );
+        assert_eq!(
+            sids(&spec(CompanionMode::Profiles, false)),
+            ["CtmigrateBedrockApprovedProfilesOnly"]
+        );
+        assert_eq!(
+            sids(&spec(CompanionMode::Strict, false)),
+            [
+                "CtmigrateBedrockPermittedAccountsOnly",
+                "CtmigrateBedrockApprovedProfilesOnly"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_document_is_minified_ascii() {
+        let doc = spec(CompanionMode::Strict, false);
+        assert!(doc.is_ascii());
+        assert!(!doc.contains('\n') && !doc.contains(": "));
+        assert!(doc.contains(r#""ArnNotLike":{"bedrock:InferenceProfileArn":["arn:aws:bedrock:*:*:inference-profile/jp.*"]}"#));
+    }
+}

@@ -1,0 +1,261 @@
+//! What the user decides: the answers file (`plan --answers FILE`, the format
+//! the guided session writes) and its validation. Every error names the field
+//! and says what is expected; nothing is planned from invalid inputs.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::regions::is_region_name;
+
+/// How the companion SCP decides who may run Bedrock inference outside the
+/// allowed Regions.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CompanionMode {
+    /// Deny outside the allowed Regions unless the caller's account is permitted (the published pattern).
+    Accounts,
+    /// Deny outside the allowed Regions unless the call goes through an approved inference profile (AWS's pattern).
+    Profiles,
+    /// Deny unless the account is permitted AND the call goes through an approved profile.
+    #[default]
+    Strict,
+}
+
+impl CompanionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompanionMode::Accounts => "accounts",
+            CompanionMode::Profiles => "profiles",
+            CompanionMode::Strict => "strict",
+        }
+    }
+
+    pub fn needs_accounts(self) -> bool {
+        matches!(self, CompanionMode::Accounts | CompanionMode::Strict)
+    }
+}
+
+fn default_attachment_limit() -> usize {
+    10
+}
+
+fn default_size_limit() -> usize {
+    10_240
+}
+
+/// The decisions a plan is built from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInputs {
+    /// Inference profiles that must work: ids or geography prefixes (`jp`, `us`, `eu`, `apac`, `au`, `global`).
+    #[serde(default)]
+    pub inference_profiles: Vec<String>,
+    /// Explicit consent for `global.` profiles (their requests carry `aws:RequestedRegion = "unspecified"`).
+    #[serde(default)]
+    pub allow_global: bool,
+    /// 12-digit account ids allowed to run inference outside the allowed Regions.
+    #[serde(default)]
+    pub permitted_accounts: Vec<String>,
+    #[serde(default)]
+    pub companion_mode: CompanionMode,
+    /// Actions added to PV.1's `ExemptedActions` beyond the Bedrock inference actions.
+    #[serde(default)]
+    pub exempt_actions: Vec<String>,
+    /// Regions callers run inference from (default: every allowed Region).
+    #[serde(default)]
+    pub source_regions: Vec<String>,
+    #[serde(default = "default_attachment_limit")]
+    pub scp_attachment_limit: usize,
+    #[serde(default = "default_size_limit")]
+    pub scp_size_limit: usize,
+}
+
+impl Default for PlanInputs {
+    fn default() -> Self {
+        PlanInputs {
+            inference_profiles: Vec::new(),
+            allow_global: false,
+            permitted_accounts: Vec::new(),
+            companion_mode: CompanionMode::default(),
+            exempt_actions: Vec::new(),
+            source_regions: Vec::new(),
+            scp_attachment_limit: default_attachment_limit(),
+            scp_size_limit: default_size_limit(),
+        }
+    }
+}
+
+/// An input that cannot be used, with the field it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub field: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Geography prefixes of cross-region inference profiles.
+pub const GEOGRAPHIES: [&str; 7] = ["us", "eu", "apac", "jp", "au", "ca", "global"];
+
+/// Whether `s` is a 12-digit account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether `s` looks like an IAM action (`service:Action`, wildcards allowed).
+pub fn is_action(s: &str) -> bool {
+    let Some((svc, action)) = s.split_once(':') else {
+        return false;
+    };
+    !svc.is_empty()
+        && svc
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !action.is_empty()
+        && action
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+}
+
+/// Whether `s` is a geography prefix or has the shape of a profile id.
+pub fn is_profile_request(s: &str) -> bool {
+    if GEOGRAPHIES.contains(&s) {
+        return true;
+    }
+    match s.split_once('.') {
+        Some((prefix, model)) => {
+            GEOGRAPHIES.contains(&prefix)
+                && !model.is_empty()
+                && model
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
+        }
+        None => false,
+    }
+}
+
+impl PlanInputs {
+    /// Checks every field; the first problem is returned.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if self.inference_profiles.is_empty() {
+            return Err(InputError {
+                field: "inference_profiles".into(),
+                message: "no inference profile given".into(),
+                hint: "name the profiles that must work: --inference-profile jp, or an id such as --inference-profile us.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            });
+        }
+        self.validate_values()
+    }
+
+    /// Checks the values that are given (an answers file may leave lists to the flags).
+    pub fn validate_values(&self) -> Result<(), InputError> {
+        let err = |field: &str, message: String, hint: &str| InputError {
+            field: field.to_string(),
+            message,
+            hint: hint.to_string(),
+        };
+        for p in &self.inference_profiles {
+            if !is_profile_request(p) {
+                return Err(err(
+                    "inference_profiles",
+                    format!("`{p}` is not an inference profile id or geography"),
+                    "use a geography prefix (us, eu, apac, jp, au, global) or a full id such as jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                ));
+            }
+        }
+        for a in &self.permitted_accounts {
+            if !is_account_id(a) {
+                return Err(err(
+                    "permitted_accounts",
+                    format!("`{a}` is not a 12-digit AWS account id"),
+                    "give account ids as 12 digits, e.g. 666666666667",
+                ));
+            }
+        }
+        for a in &self.exempt_actions {
+            if !is_action(a) {
+                return Err(err(
+                    "exempt_actions",
+                    format!("`{a}` is not an IAM action"),
+                    "write actions as service:Action, e.g. pricingplanmanager:* or bedrock:CreateModelInvocationJob",
+                ));
+            }
+        }
+        for r in &self.source_regions {
+            if !is_region_name(r) {
+                return Err(err(
+                    "source_regions",
+                    format!("`{r}` is not an AWS Region name"),
+                    "write Regions like ap-northeast-1",
+                ));
+            }
+        }
+        if self.scp_attachment_limit == 0 {
+            return Err(err(
+                "scp_attachment_limit",
+                "the SCP attachment limit must be at least 1".into(),
+                "AWS allows 10 SCPs per target since 2026-05-15; omit the field to use 10",
+            ));
+        }
+        if self.scp_size_limit == 0 {
+            return Err(err(
+                "scp_size_limit",
+                "the SCP size limit must be at least 1 character".into(),
+                "AWS allows 10,240 characters per SCP since 2026-05-15; omit the field to use 10240",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sorted, de-duplicated copies of the lists (so equal intents plan equally).
+    pub fn normalised(mut self) -> PlanInputs {
+        for list in [
+            &mut self.inference_profiles,
+            &mut self.permitted_accounts,
+            &mut self.exempt_actions,
+            &mut self.source_regions,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut i = PlanInputs {
+            inference_profiles: vec!["jp".into()],
+            ..PlanInputs::default()
+        };
+        assert!(i.validate().is_ok());
+        i.permitted_accounts = vec!["12345".into()];
+        assert_eq!(i.validate().unwrap_err().field, "permitted_accounts");
+        i.permitted_accounts.clear();
+        i.source_regions = vec!["tokyo".into()];
+        assert_eq!(i.validate().unwrap_err().field, "source_regions");
+        i.source_regions.clear();
+        i.scp_attachment_limit = 0;
+        assert_eq!(i.validate().unwrap_err().field, "scp_attachment_limit");
+        i.scp_attachment_limit = 10;
+        i.inference_profiles = vec!["claude".into()];
+        assert!(i.validate().unwrap_err().message.contains("`claude`"));
+        i.inference_profiles = vec!["us.anthropic.claude-sonnet-4-5-20250929-v1:0".into()];
+        i.exempt_actions = vec!["InvokeModel".into()];
+        assert_eq!(i.validate().unwrap_err().field, "exempt_actions");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let e = serde_json::from_str::<PlanInputs>(
+            r#"{"inference_profiles":["jp"],"permited_accounts":[]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("permited_accounts"), "{e}");
+    }
+}

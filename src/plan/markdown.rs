@@ -1,0 +1,248 @@
+//! The plan as a review document for a change-advisory board.
+
+use super::model::*;
+use super::{CompanionMode, human_duration};
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn mode_text(mode: CompanionMode) -> &'static str {
+    match mode {
+        CompanionMode::Accounts => {
+            "**accounts**: outside the allowed Regions, Bedrock inference is denied unless the calling account is a permitted account (the published pattern). Any profile works from a permitted account."
+        }
+        CompanionMode::Profiles => {
+            "**profiles**: outside the allowed Regions, Bedrock inference is denied unless the call goes through an approved inference profile (AWS's pattern). Every account may use the approved profiles."
+        }
+        CompanionMode::Strict => {
+            "**strict**: outside the allowed Regions, Bedrock inference is denied unless the calling account is permitted **and** the call goes through an approved inference profile (two Deny statements)."
+        }
+    }
+}
+
+/// Renders the review document.
+pub fn markdown(p: &Plan) -> String {
+    let d = &p.decisions;
+    let mut s = String::new();
+    s.push_str(&format!("# Migration plan `{}`\n\n", p.name));
+    s.push_str("Move the organization from the Control Tower landing-zone region deny (`AWS-GR_REGION_DENY`) to the OU-level region deny **CT.MULTISERVICE.PV.1** plus a companion SCP, so that Amazon Bedrock cross-region inference works while every other API stays in the allowed Regions.\n\n");
+    s.push_str("| | |\n|---|---|\n");
+    s.push_str(&format!(
+        "| Organization | `{}` (management account `{}`) |\n",
+        p.organization_id, p.management_account
+    ));
+    s.push_str(&format!(
+        "| Landing zone | `{}` (home Region `{}`) |\n",
+        p.landing_zone_arn, p.home_region
+    ));
+    s.push_str(&format!(
+        "| Created | {} by ctmigrate {} |\n",
+        p.created_at, p.tool_version
+    ));
+    s.push_str(&format!("| Fingerprint | `{}` |\n", p.fingerprint));
+    s.push_str(&format!("| Checksum | `{}` |\n", p.checksum));
+    let total: u64 = p.stages.iter().map(|st| st.estimated_seconds).sum();
+    s.push_str(&format!(
+        "| Status | {} |\n\n",
+        if !p.migration_needed {
+            "**not needed**: every requested inference profile already works".to_string()
+        } else if p.applyable {
+            format!(
+                "applyable; estimated duration {} including the manual console step",
+                human_duration(total)
+            )
+        } else {
+            "**not applyable**: see Errors".to_string()
+        }
+    ));
+
+    s.push_str("## Summary\n\n");
+    if !p.migration_needed {
+        s.push_str("No requested inference profile needs a destination Region that the landing-zone region deny blocks today. There is nothing to change.\n\n");
+    } else {
+        s.push_str(&format!(
+            "- Enable (or update) CT.MULTISERVICE.PV.1 on {} registered first-tier OU(s) with `AllowedRegions` {} and `ExemptedActions` {}.\n",
+            p.targets.len(),
+            list(&d.allowed_regions),
+            list(&d.exempted_actions)
+        ));
+        s.push_str(&format!(
+            "- {} the companion SCP `{}` and attach it to the same OUs.\n",
+            match p.companion.action.as_str() {
+                "create" => "Create",
+                "update" => "Update",
+                _ => "Keep",
+            },
+            p.companion.name
+        ));
+        s.push_str("- Then a person turns the landing-zone region deny off in the Control Tower console; ctmigrate waits and verifies.\n\n");
+    }
+
+    if !p.errors.is_empty() {
+        s.push_str("## Errors\n\n");
+        for e in &p.errors {
+            s.push_str(&format!("- {e}\n"));
+        }
+        s.push('\n');
+    }
+
+    s.push_str("## Inference profiles\n\n");
+    s.push_str(&format!(
+        "Destinations come from **{}** data",
+        d.destinations_source
+    ));
+    s.push_str(if d.destinations_source == "live" {
+        " (Bedrock `ListInferenceProfiles` in each source Region)"
+    } else {
+        " (the built-in catalog of geographies: Bedrock could not be read)"
+    });
+    s.push_str(&format!(
+        "; source Regions {}.\n\n",
+        list(&d.source_regions)
+    ));
+    s.push_str("| profile | requested as | destination Regions | works today | blocked today |\n|---|---|---|---|---|\n");
+    for pr in &p.profiles {
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            pr.id,
+            pr.requested_as,
+            pr.destination_regions.join(", "),
+            if pr.works_today { "yes" } else { "no" },
+            if pr.blocked_destinations.is_empty() {
+                "-".to_string()
+            } else {
+                pr.blocked_destinations.join(", ")
+            }
+        ));
+    }
+    if d.global_allowed {
+        s.push_str("\n`global.` profiles are allowed by an explicit decision (`--allow-global`): their Region-less leg carries `aws:RequestedRegion = \"unspecified\"`, which only the approved-profile exception lets through.\n");
+    }
+    s.push('\n');
+
+    s.push_str("## What changes and what does not\n\n");
+    s.push_str(&format!("- **Allowed Regions** stay {} (from {}). Every API other than the exempted actions stays fenced into them.\n", list(&d.allowed_regions), d.allowed_regions_source));
+    s.push_str(&format!(
+        "- **Exempted actions** (PV.1 `ExemptedActions`): {}.\n",
+        list(&d.exempted_actions)
+    ));
+    s.push_str(&format!(
+        "- **Exempted principals** carried over from the landing-zone deny: {}.\n",
+        list(&d.exempted_principal_arns)
+    ));
+    s.push_str(&format!(
+        "- **Companion mode**: {}\n",
+        mode_text(d.companion_mode)
+    ));
+    s.push_str(&format!(
+        "- **Permitted accounts**: {}.\n",
+        list(&d.permitted_accounts)
+    ));
+    s.push_str(&format!(
+        "- **Approved profiles**: {}.\n",
+        list(&d.approved_profile_arns)
+    ));
+    s.push_str(&format!(
+        "- **Not changed**: unregistered first-tier OUs {}; accounts under the root {}.\n",
+        list(&p.not_changed.unregistered_first_tier_ous),
+        list(&p.not_changed.accounts_under_root)
+    ));
+    s.push_str("- Inference-only destination Regions need no AWS Config, CloudTrail or GuardDuty enablement: Bedrock calls are logged in the calling (source) Region, with the serving Region in `additionalEventData.inferenceRegion`.\n\n");
+
+    if !p.targets.is_empty() {
+        s.push_str("## Per OU\n\n| OU | nested OUs | accounts | SCP slots now → after (limit) | PV.1 | new guardrail SCP | companion |\n|---|---|---|---|---|---|---|\n");
+        for t in &p.targets {
+            s.push_str(&format!(
+                "| {} (`{}`) | {} | {} | {} → {} ({}) | {} | {} | {} |\n",
+                t.name,
+                t.ou_id,
+                if t.nested_ous.is_empty() {
+                    "-".into()
+                } else {
+                    t.nested_ous.join(", ")
+                },
+                t.accounts,
+                t.scp_slots_used_now,
+                t.scp_slots_needed,
+                t.scp_attachment_limit,
+                t.pv1_action,
+                if t.pv1_needs_new_guardrail_scp {
+                    "expected"
+                } else {
+                    "no"
+                },
+                if t.companion_attached_now {
+                    "attached"
+                } else {
+                    "attach"
+                }
+            ));
+        }
+        s.push_str("\nPV.1 parameters per OU:\n\n");
+        for t in &p.targets {
+            s.push_str(&format!("- {}: `{}`\n", t.name, t.pv1_parameters));
+        }
+        s.push('\n');
+    }
+
+    s.push_str(&format!(
+        "## The companion SCP\n\n`{}` ({} of {} characters, minified), tagged {}.\n\n```json\n{}\n```\n\n",
+        p.companion.name,
+        p.companion.size,
+        p.companion.size_limit,
+        p.companion.tags.iter().map(|(k, v)| format!("`{k}={v}`")).collect::<Vec<_>>().join(", "),
+        serde_json::from_str::<serde_json::Value>(&p.companion.content)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| p.companion.content.clone())
+    ));
+    s.push_str(&format!(
+        "The PV.1 statement (`CTMULTISERVICEPV1`) is estimated at {} of {} characters.\n\n",
+        p.pv1.estimated_statement_size, p.pv1.size_limit
+    ));
+
+    if !p.stages.is_empty() {
+        s.push_str("## Stages\n\nThe order is the safety argument: PV.1 and the companion SCP are added everywhere while the landing-zone deny is still on (only more denies), verified, and only then is the landing-zone deny removed. At no moment is a registered first-tier OU without a region deny.\n\n");
+        for (i, st) in p.stages.iter().enumerate() {
+            s.push_str(&format!(
+                "### {}. {}{} (about {})\n\n{}\n\n",
+                i + 1,
+                st.title,
+                if st.manual { " — manual" } else { "" },
+                human_duration(st.estimated_seconds),
+                st.rationale
+            ));
+            for step in &st.steps {
+                let req = step
+                    .request
+                    .as_ref()
+                    .map(|r| format!(" — `{}:{}`", r.service, r.operation))
+                    .unwrap_or_default();
+                s.push_str(&format!("- `{}` {}{}\n", step.id, step.title, req));
+                for ins in &step.instructions {
+                    s.push_str(&format!("    1. {ins}\n"));
+                }
+            }
+            s.push('\n');
+        }
+        s.push_str("## Rollback\n\nEvery step records its inverse request (see the JSON plan). Rolling back walks the applied steps backwards and keeps the same invariant: if the landing-zone deny was already turned off, the first rollback step is the manual console step to turn it back on (Landing zone settings → Modify settings → Region deny: Enabled → Update landing zone), and only after it is verified are PV.1 (restored to its previous parameters, or disabled) and the companion SCP (detached, then deleted if ctmigrate created it) removed.\n\n");
+    }
+
+    s.push_str("## Residual risks\n\n");
+    s.push_str("- Control Tower packs SCP controls into `aws-guardrails-*` policies in a way AWS does not document: a PV.1 enablement may need a new SCP slot; the plan counts one wherever the statement does not fit an existing guardrail policy.\n");
+    s.push_str("- New destination Regions added to a profile by AWS later are allowed only for the callers the companion permits; re-plan when profiles change (the fingerprint covers the destinations read today).\n");
+    s.push_str("- Customer SCPs or IAM policies that restrict `aws:RequestedRegion` still apply after the migration.\n");
+    for w in &p.warnings {
+        s.push_str(&format!("- {w}\n"));
+    }
+    s
+}
