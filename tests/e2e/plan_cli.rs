@@ -589,6 +589,27 @@ fn answers_files_are_read_strictly() {
     assert_eq!(plan["decisions"]["companion_mode"], "accounts");
     std::fs::remove_dir_all(dir.path().join("plans")).unwrap();
 
+    let listed = write(
+        "accounts.txt",
+        "# Bedrock teams\n666666666667  # dev-genai\n\n555555555555\n",
+    );
+    let (code, _, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--permitted-accounts-file",
+            &listed,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let plan = read_plan(dir.path(), "migration");
+    assert_eq!(
+        plan["decisions"]["permitted_accounts"],
+        json!(["555555555555", "666666666667"])
+    );
+    std::fs::remove_dir_all(dir.path().join("plans")).unwrap();
+
     let cases = [
         (
             "typo.json",
