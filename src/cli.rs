@@ -68,6 +68,8 @@ pub enum Command {
     Detect(DetectArgs),
     /// Build a reviewable migration plan (JSON + Markdown under plans/). Reads only.
     Plan(PlanArgs),
+    /// Evaluate requests against SCPs with ctmigrate's policy evaluator.
+    Policy(PolicyArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
 }
@@ -212,4 +214,23 @@ pub struct PlanArgs {
     /// Exit 2 when changes are planned, 0 when there is nothing to do.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Evaluate a JSON array of cases; prints one JSON line per case.
+    #[command(
+        after_help = "Case format (unknown fields are ignored):\n  {\"name\": \"...\",\n   \"policies\": [<policy document>, ...]                         one level, or\n   \"levels\": [{\"target\": \"r-root\", \"policies\": [...]}, ...],    root first\n   \"management_account\": \"111111111111\",                       optional\n   \"request\": {\"principal\": \"<ARN>\", \"account\": \"<12 digits>\", \"action\": \"svc:Action\",\n               \"resource\": \"<ARN or *>\", \"context\": {\"aws:RequestedRegion\": \"us-east-2\", \"aws:CalledVia\": [\"a\", \"b\"]}}}\nA string in context is single-valued, a list multi-valued.\nOutput: {\"name\": ..., \"decision\": \"Allow\"|\"ExplicitDeny\"|\"ImplicitDeny\"|\"Error\", \"by\": [...]}\nExit: 0, or 1 when a case is an Error; 65 when the file is not a JSON array."
+    )]
+    Eval {
+        /// The cases file, or - for standard input.
+        #[arg(long, value_name = "FILE")]
+        cases: String,
+    },
 }

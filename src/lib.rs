@@ -36,6 +36,7 @@ pub mod error;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod policy;
 pub mod regions;
 pub mod sandbox;
 pub mod snapshot;

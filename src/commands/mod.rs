@@ -5,6 +5,7 @@
 
 mod detect;
 mod plan;
+mod policy;
 mod sandbox;
 
 use crate::aws::{Aws, ConfigError, ConnectOptions};
@@ -17,6 +18,7 @@ pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Re
     match command {
         Command::Detect(args) => detect::run(global, &args, out).await,
         Command::Plan(args) => plan::run(global, &args, out).await,
+        Command::Policy(args) => policy::run(args, out),
         Command::Sandbox(args) => sandbox::run(global, args, out).await,
     }
 }

@@ -6,4 +6,5 @@ mod common;
 mod detect_cli;
 mod external;
 mod plan_cli;
+mod policy_cli;
 mod sandbox_rules;

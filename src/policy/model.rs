@@ -1,0 +1,160 @@
+//! Parsed policy documents, ready for fast evaluation (action patterns are
+//! lower-cased once, condition keys are lower-cased once).
+
+/// `Version`: only 2012-10-17 substitutes policy variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyVersion {
+    V2008,
+    V2012,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// `Action` (positive) or `NotAction` (negated), likewise for resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matcher<T> {
+    Positive(Vec<T>),
+    Negated(Vec<T>),
+}
+
+/// An action pattern, lower-cased (actions match case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPattern {
+    pub lower: String,
+    pub is_all: bool,
+}
+
+impl ActionPattern {
+    pub fn new(p: &str) -> ActionPattern {
+        ActionPattern {
+            lower: p.to_ascii_lowercase(),
+            is_all: p == "*",
+        }
+    }
+}
+
+/// The comparison an operator makes, before negation and qualifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpBase {
+    StringEquals,
+    StringEqualsIgnoreCase,
+    StringLike,
+    NumericEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    ArnEquals,
+    ArnLike,
+    Null,
+}
+
+/// `ForAllValues:` / `ForAnyValue:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Qualifier {
+    None,
+    ForAllValues,
+    ForAnyValue,
+}
+
+/// A condition operator such as `ForAnyValue:StringNotLikeIfExists`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator {
+    pub base: OpBase,
+    pub negated: bool,
+    pub if_exists: bool,
+    pub qualifier: Qualifier,
+}
+
+impl Operator {
+    /// Parses an operator name; `None` if AWS does not know it.
+    pub fn parse(name: &str) -> Option<Operator> {
+        let (qualifier, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
+            (Qualifier::ForAllValues, r)
+        } else if let Some(r) = name.strip_prefix("ForAnyValue:") {
+            (Qualifier::ForAnyValue, r)
+        } else {
+            (Qualifier::None, name)
+        };
+        let (if_exists, rest) = match rest.strip_suffix("IfExists") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let (base, negated) = match rest {
+            "StringEquals" => (OpBase::StringEquals, false),
+            "StringNotEquals" => (OpBase::StringEquals, true),
+            "StringEqualsIgnoreCase" => (OpBase::StringEqualsIgnoreCase, false),
+            "StringNotEqualsIgnoreCase" => (OpBase::StringEqualsIgnoreCase, true),
+            "StringLike" => (OpBase::StringLike, false),
+            "StringNotLike" => (OpBase::StringLike, true),
+            "NumericEquals" => (OpBase::NumericEquals, false),
+            "NumericNotEquals" => (OpBase::NumericEquals, true),
+            "NumericLessThan" => (OpBase::NumericLessThan, false),
+            "NumericLessThanEquals" => (OpBase::NumericLessThanEquals, false),
+            "NumericGreaterThan" => (OpBase::NumericGreaterThan, false),
+            "NumericGreaterThanEquals" => (OpBase::NumericGreaterThanEquals, false),
+            "DateEquals" => (OpBase::DateEquals, false),
+            "DateNotEquals" => (OpBase::DateEquals, true),
+            "DateLessThan" => (OpBase::DateLessThan, false),
+            "DateLessThanEquals" => (OpBase::DateLessThanEquals, false),
+            "DateGreaterThan" => (OpBase::DateGreaterThan, false),
+            "DateGreaterThanEquals" => (OpBase::DateGreaterThanEquals, false),
+            "Bool" => (OpBase::Bool, false),
+            "BinaryEquals" => (OpBase::BinaryEquals, false),
+            "IpAddress" => (OpBase::IpAddress, false),
+            "NotIpAddress" => (OpBase::IpAddress, true),
+            "ArnEquals" => (OpBase::ArnEquals, false),
+            "ArnNotEquals" => (OpBase::ArnEquals, true),
+            "ArnLike" => (OpBase::ArnLike, false),
+            "ArnNotLike" => (OpBase::ArnLike, true),
+            "Null" if !if_exists && qualifier == Qualifier::None => (OpBase::Null, false),
+            _ => return None,
+        };
+        Some(Operator {
+            base,
+            negated,
+            if_exists,
+            qualifier,
+        })
+    }
+}
+
+/// One key of one operator with its values (OR across values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub operator: Operator,
+    /// Lower-cased (condition keys match case-insensitively).
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub actions: Matcher<ActionPattern>,
+    pub resources: Matcher<String>,
+    /// AND across all of them.
+    pub conditions: Vec<Condition>,
+}
+
+/// A parsed policy document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// A name for reports (the SCP's name or id).
+    pub name: String,
+    pub version: PolicyVersion,
+    pub statements: Vec<Statement>,
+}
