@@ -70,6 +70,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Evaluate requests against SCPs with ctmigrate's policy evaluator.
     Policy(PolicyArgs),
+    /// Print a plan's proof matrix (before, after each stage, what changes) against the live org.
+    Simulate(SimulateArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
 }
@@ -233,4 +235,11 @@ pub enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         cases: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The plan file (plans/<name>.plan.json).
+    #[arg(long, value_name = "FILE")]
+    pub plan: std::path::PathBuf,
 }

@@ -7,6 +7,7 @@ mod detect;
 mod plan;
 mod policy;
 mod sandbox;
+mod simulate;
 
 use crate::aws::{Aws, ConfigError, ConnectOptions};
 use crate::cli::{Command, GlobalArgs};
@@ -19,6 +20,7 @@ pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Re
         Command::Detect(args) => detect::run(global, &args, out).await,
         Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
+        Command::Simulate(args) => simulate::run(global, &args, out).await,
         Command::Sandbox(args) => sandbox::run(global, args, out).await,
     }
 }

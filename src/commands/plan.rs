@@ -201,6 +201,9 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs, out: &Output) -> Result<E
     })?;
 
     if !plan.errors.is_empty() && !args.allow_errors {
+        for w in &plan.warnings {
+            out.warn(w);
+        }
         let mut e = Error::new(
             ErrorKind::Aws,
             format!("the plan cannot be applied ({} problem(s)); nothing was written", plan.errors.len()),

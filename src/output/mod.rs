@@ -5,6 +5,7 @@
 //! `hint:`). It must not compute anything: callers hand it finished data.
 
 mod detect;
+mod matrix;
 mod plan;
 
 use std::io::{IsTerminal, Write};
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub use detect::render_detect;
+pub use matrix::render_matrix;
 pub use plan::render_plan_summary;
 
 /// Report format chosen with `--format`.

@@ -91,6 +91,20 @@ pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> St
             human_duration(total)
         ));
     }
+    if let Some(proof) = &p.proof {
+        let held = proof.properties.iter().filter(|x| x.passed).count();
+        let verdict = if proof.passed {
+            out.paint(Tone::Good, "proven")
+        } else {
+            out.paint(Tone::Bad, "NOT proven")
+        };
+        s.push_str(&format!(
+            "Proof: {verdict}: {held} of {} properties hold over {} evaluated requests in {} states.\n",
+            proof.properties.len(),
+            proof.evaluations,
+            proof.states.len()
+        ));
+    }
     if !p.errors.is_empty() {
         s.push_str(&format!("\n{}\n", out.paint(Tone::Bad, "Not applyable:")));
         for e in &p.errors {

@@ -684,7 +684,25 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         companion,
         pv1: pv1_plan,
         stages,
+        proof: None,
     };
+    if plan.migration_needed {
+        match super::proof::matrix(s, &plan) {
+            Ok(m) => {
+                for prop in m.summary.properties.iter().filter(|p| !p.passed) {
+                    plan.errors.push(format!(
+                        "the proof fails ({}): {}; first failing cells: {}",
+                        prop.id,
+                        prop.description,
+                        prop.failures.join("; ")
+                    ));
+                }
+                plan.proof = Some(m.summary);
+            }
+            Err(e) => plan.errors.push(e),
+        }
+        plan.applyable = plan.errors.is_empty();
+    }
     plan.checksum = checksum(&plan);
     Ok(plan)
 }

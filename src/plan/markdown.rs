@@ -210,6 +210,34 @@ pub fn markdown(p: &Plan) -> String {
         p.pv1.estimated_statement_size, p.pv1.size_limit
     ));
 
+    if let Some(proof) = &p.proof {
+        s.push_str(&format!(
+            "## Proof\n\nctmigrate's SCP evaluator checked {} requests: {} rows (a representative account and every permitted account under each target OU and each nested OU with its own SCPs) × {} probes (Bedrock inference directly and through each approved profile; `ec2:RunInstances`, `s3:CreateBucket`, `lambda:CreateFunction`, `iam:CreateRole`) × {} Region columns (every commercial Region and `unspecified`), in {} states: {}.\n\n| property | holds | cells checked |\n|---|---|---|\n",
+            proof.evaluations,
+            proof.rows,
+            proof.probes,
+            proof.regions,
+            proof.states.len(),
+            proof.states.join(", ")
+        ));
+        for prop in &proof.properties {
+            s.push_str(&format!(
+                "| **{}**: {} | {} | {} |\n",
+                prop.id,
+                prop.description,
+                if prop.passed { "yes" } else { "**no**" },
+                prop.cells_checked
+            ));
+        }
+        for prop in proof.properties.iter().filter(|x| !x.passed) {
+            s.push_str(&format!("\nFailing cells of `{}`:\n\n", prop.id));
+            for f in &prop.failures {
+                s.push_str(&format!("- {f}\n"));
+            }
+        }
+        s.push_str("\n`ctmigrate simulate --plan FILE` prints the whole matrix.\n\n");
+    }
+
     if !p.stages.is_empty() {
         s.push_str("## Stages\n\nThe order is the safety argument: PV.1 and the companion SCP are added everywhere while the landing-zone deny is still on (only more denies), verified, and only then is the landing-zone deny removed. At no moment is a registered first-tier OU without a region deny.\n\n");
         for (i, st) in p.stages.iter().enumerate() {

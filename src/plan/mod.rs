@@ -11,6 +11,7 @@ mod fingerprint;
 pub mod inputs;
 mod markdown;
 mod model;
+pub mod proof;
 pub mod pv1;
 
 pub use build::{CONSOLE_UPDATE_SECONDS, CONTROL_OPERATION_SECONDS, PlanRequest, build};

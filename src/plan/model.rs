@@ -42,6 +42,8 @@ pub struct Plan {
     pub companion: CompanionScp,
     pub pv1: Pv1Plan,
     pub stages: Vec<Stage>,
+    /// The evaluated proof (see docs/plan-format.md); absent when nothing is planned.
+    pub proof: Option<super::proof::ProofSummary>,
 }
 
 /// What the plan decided and why.

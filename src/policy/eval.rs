@@ -253,7 +253,11 @@ pub fn arn_match(pattern: &str, arn: &str) -> bool {
     p.iter().zip(a.iter()).all(|(x, y)| glob_subst(x, y, false))
 }
 
-fn resource_matches(patterns: &Matcher<String>, req: &Request, version: PolicyVersion) -> bool {
+fn resource_matches(
+    patterns: &Matcher<Vec<String>>,
+    req: &Request,
+    version: PolicyVersion,
+) -> bool {
     let any = |list: &Vec<String>| {
         list.iter().any(|p| {
             let p = if version == PolicyVersion::V2012 {
@@ -270,14 +274,10 @@ fn resource_matches(patterns: &Matcher<String>, req: &Request, version: PolicyVe
     }
 }
 
-fn action_matches(patterns: &Matcher<ActionPattern>, action_lower: &str) -> bool {
-    let any = |list: &Vec<ActionPattern>| {
-        list.iter()
-            .any(|p| p.is_all || glob(&p.lower, action_lower, false))
-    };
+fn action_matches(patterns: &Matcher<ActionSet>, action_lower: &str) -> bool {
     match patterns {
-        Matcher::Positive(list) => any(list),
-        Matcher::Negated(list) => !any(list),
+        Matcher::Positive(set) => set.matches(action_lower),
+        Matcher::Negated(set) => !set.matches(action_lower),
     }
 }
 

@@ -17,8 +17,8 @@ pub enum Effect {
 /// `Action` (positive) or `NotAction` (negated), likewise for resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Matcher<T> {
-    Positive(Vec<T>),
-    Negated(Vec<T>),
+    Positive(T),
+    Negated(T),
 }
 
 /// An action pattern, lower-cased (actions match case-insensitively).
@@ -34,6 +34,58 @@ impl ActionPattern {
             lower: p.to_ascii_lowercase(),
             is_all: p == "*",
         }
+    }
+}
+
+/// A statement's action patterns, sorted for fast matching: exact names,
+/// whole services (`svc:*`), prefixes (`svc:Get*`) and general wildcards.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActionSet {
+    pub all: bool,
+    pub exact: std::collections::HashSet<String>,
+    pub services: std::collections::HashSet<String>,
+    pub prefixes: Vec<String>,
+    pub globs: Vec<String>,
+}
+
+impl ActionSet {
+    pub fn new(patterns: &[ActionPattern]) -> ActionSet {
+        let mut set = ActionSet::default();
+        for p in patterns {
+            let l = &p.lower;
+            if p.is_all {
+                set.all = true;
+            } else if !l.contains(['*', '?']) {
+                set.exact.insert(l.clone());
+            } else if let Some(svc) = l
+                .strip_suffix(":*")
+                .filter(|s| !s.contains(['*', '?', ':']))
+            {
+                set.services.insert(svc.to_string());
+            } else if let Some(prefix) = l.strip_suffix('*').filter(|s| !s.contains(['*', '?'])) {
+                set.prefixes.push(prefix.to_string());
+            } else {
+                set.globs.push(l.clone());
+            }
+        }
+        set
+    }
+
+    /// Whether a lower-cased action matches one of the patterns.
+    pub fn matches(&self, action_lower: &str) -> bool {
+        self.all
+            || self.exact.contains(action_lower)
+            || action_lower
+                .split_once(':')
+                .is_some_and(|(svc, _)| self.services.contains(svc))
+            || self
+                .prefixes
+                .iter()
+                .any(|p| action_lower.starts_with(p.as_str()))
+            || self
+                .globs
+                .iter()
+                .any(|g| super::eval::glob(g, action_lower, false))
     }
 }
 
@@ -144,8 +196,9 @@ pub struct Condition {
 pub struct Statement {
     pub sid: Option<String>,
     pub effect: Effect,
-    pub actions: Matcher<ActionPattern>,
-    pub resources: Matcher<String>,
+    /// `Action` (positive) or `NotAction` (negated), compiled.
+    pub actions: Matcher<ActionSet>,
+    pub resources: Matcher<Vec<String>>,
     /// AND across all of them.
     pub conditions: Vec<Condition>,
 }

@@ -99,6 +99,11 @@ fn string_list(path: &str, v: &Value) -> Result<Vec<String>, ParseError> {
     }
 }
 
+fn compile(patterns: &[String]) -> ActionSet {
+    let list: Vec<ActionPattern> = patterns.iter().map(|p| ActionPattern::new(p)).collect();
+    ActionSet::new(&list)
+}
+
 fn parse_statement(path: &str, v: &Value) -> Result<Statement, ParseError> {
     let obj: &Map<String, Value> = v
         .as_object()
@@ -133,18 +138,10 @@ fn parse_statement(path: &str, v: &Value) -> Result<Statement, ParseError> {
         None => return Err(err(path, "missing required element `Effect`")),
     };
     let actions = match (obj.get("Action"), obj.get("NotAction")) {
-        (Some(a), None) => Matcher::Positive(
-            string_list(&format!("{path}.Action"), a)?
-                .iter()
-                .map(|p| ActionPattern::new(p))
-                .collect(),
-        ),
-        (None, Some(a)) => Matcher::Negated(
-            string_list(&format!("{path}.NotAction"), a)?
-                .iter()
-                .map(|p| ActionPattern::new(p))
-                .collect(),
-        ),
+        (Some(a), None) => Matcher::Positive(compile(&string_list(&format!("{path}.Action"), a)?)),
+        (None, Some(a)) => {
+            Matcher::Negated(compile(&string_list(&format!("{path}.NotAction"), a)?))
+        }
         (Some(_), Some(_)) => {
             return Err(err(
                 path,

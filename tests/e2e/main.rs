@@ -7,4 +7,5 @@ mod detect_cli;
 mod external;
 mod plan_cli;
 mod policy_cli;
+mod proof;
 mod sandbox_rules;

@@ -1,0 +1,717 @@
+//! The proof in every plan: evaluate a matrix of requests (rows: a
+//! representative account and every permitted account under each target OU
+//! and each nested OU with its own SCPs; columns: every commercial Region
+//! plus `unspecified`; probes: Bedrock inference called directly and through
+//! each approved profile, and representative non-Bedrock actions) against the
+//! SCPs of today and of the predicted state after each stage, then check:
+//!
+//! 1. **No window**: in every state, every non-Bedrock regional action outside
+//!    the allowed Regions is denied for every account the landing-zone deny
+//!    covers today; and no non-Bedrock cell changes at all.
+//! 2. **Profiles work**: at the end, every approved profile works from every
+//!    permitted account to every destination Region.
+//! 3. **Bedrock fenced**: at the end, Bedrock inference outside the allowed
+//!    Regions is denied to everything the companion mode says it must deny.
+//!
+//! Per-OU rows are independent (a row's chain holds only the root, its own OU
+//! path and its account), so checking each row before and after every stage
+//! covers every order in which concurrent steps may finish.
+//! Pure: it reads a snapshot and a plan, and never calls AWS.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::model::*;
+use super::pv1;
+use crate::policy::{self, Decision, Level, Policy, Request};
+use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
+use crate::snapshot::Snapshot;
+
+/// Non-Bedrock regional probes (action, resource template).
+const REGIONAL_PROBES: [(&str, &str); 3] = [
+    (
+        "ec2:RunInstances",
+        "arn:aws:ec2:{region}:{account}:instance/*",
+    ),
+    ("s3:CreateBucket", "arn:aws:s3:::ctmigrate-proof-{account}"),
+    (
+        "lambda:CreateFunction",
+        "arn:aws:lambda:{region}:{account}:function:ctmigrate-proof",
+    ),
+];
+/// A global-service probe (IAM is global; its requests carry us-east-1).
+const GLOBAL_PROBE: (&str, &str) = (
+    "iam:CreateRole",
+    "arn:aws:iam::{account}:role/ctmigrate-proof",
+);
+const DEFAULT_MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/// What a probe is, for the properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    Regional,
+    Global,
+    BedrockDirect,
+    BedrockApprovedProfile,
+    BedrockUnapprovedProfile,
+}
+
+/// One kind of request in the matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Probe {
+    pub label: String,
+    pub kind: ProbeKind,
+    pub action: String,
+    /// The profile id, for calls through a profile.
+    pub profile: Option<String>,
+    /// Region columns this probe applies to (all, for everything but profiles).
+    pub regions: Vec<String>,
+}
+
+/// One row: an account under an OU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Row {
+    pub ou_id: String,
+    pub ou_path: String,
+    pub account: String,
+    pub account_label: String,
+    pub permitted: bool,
+    /// The landing-zone region deny covers this account today.
+    pub covered_today: bool,
+}
+
+/// One property's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PropertyResult {
+    pub id: String,
+    pub description: String,
+    pub passed: bool,
+    pub cells_checked: usize,
+    /// The first failing cells: `state / OU / account / probe / Region: decision`.
+    pub failures: Vec<String>,
+}
+
+/// What the plan records of its proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProofSummary {
+    pub passed: bool,
+    pub states: Vec<String>,
+    pub rows: usize,
+    pub probes: usize,
+    pub regions: usize,
+    pub evaluations: usize,
+    pub properties: Vec<PropertyResult>,
+}
+
+/// The full matrix: `cells[state][row][probe]` is one character per Region
+/// column: `A` allow, `D` explicit deny, `I` implicit deny, `.` not applicable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matrix {
+    pub states: Vec<String>,
+    pub regions: Vec<String>,
+    pub rows: Vec<Row>,
+    pub probes: Vec<Probe>,
+    pub cells: Vec<Vec<Vec<String>>>,
+    pub summary: ProofSummary,
+}
+
+/// The SCPs attached to each node, in one state.
+#[derive(Clone)]
+struct Attachments {
+    root: Vec<Arc<Policy>>,
+    ous: BTreeMap<String, Vec<Arc<Policy>>>,
+    accounts: BTreeMap<String, Vec<Arc<Policy>>>,
+}
+
+fn parse(name: &str, content: &str) -> Result<Arc<Policy>, String> {
+    policy::parse_policy(name, content)
+        .map(Arc::new)
+        .map_err(|e| format!("SCP {name} does not parse, so nothing can be proven about it: {e}"))
+}
+
+fn without_sid(p: &Policy, sid: &str) -> Option<Arc<Policy>> {
+    let statements: Vec<_> = p
+        .statements
+        .iter()
+        .filter(|s| s.sid.as_deref() != Some(sid))
+        .cloned()
+        .collect();
+    if statements.len() == p.statements.len() {
+        return Some(Arc::new(p.clone()));
+    }
+    (!statements.is_empty()).then(|| {
+        Arc::new(Policy {
+            statements,
+            ..p.clone()
+        })
+    })
+}
+
+fn initial(s: &Snapshot) -> Result<Attachments, String> {
+    let mut parsed: BTreeMap<&str, Arc<Policy>> = BTreeMap::new();
+    for (id, p) in &s.policies {
+        parsed.insert(
+            id.as_str(),
+            parse(&format!("{} ({id})", p.summary.name), &p.content)?,
+        );
+    }
+    let pick = |ids: &[String]| -> Result<Vec<Arc<Policy>>, String> {
+        ids.iter()
+            .map(|id| {
+                parsed
+                    .get(id.as_str())
+                    .cloned()
+                    .ok_or_else(|| format!("SCP {id} is attached but was not read"))
+            })
+            .collect()
+    };
+    Ok(Attachments {
+        root: pick(&s.root_policies)?,
+        ous: s
+            .ous
+            .iter()
+            .map(|o| Ok((o.id.clone(), pick(&o.policies)?)))
+            .collect::<Result<_, String>>()?,
+        accounts: s
+            .accounts
+            .iter()
+            .map(|a| Ok((a.id.clone(), pick(&a.policies)?)))
+            .collect::<Result<_, String>>()?,
+    })
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn predicted_pv1(parameters: &Value) -> Result<Arc<Policy>, String> {
+    let get = |k: &str| {
+        parameters
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["key"] == k))
+            .map(|p| strings(&p["value"]))
+            .unwrap_or_default()
+    };
+    let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [pv1::statement(&get("AllowedRegions"), &get("ExemptedActions"), &get("ExemptedPrincipalArns"))]});
+    parse(
+        "predicted aws-guardrails (CTMULTISERVICEPV1)",
+        &doc.to_string(),
+    )
+}
+
+/// Applies a stage's effects to the attachments, as the plan predicts them.
+fn apply_stage(
+    state: &mut Attachments,
+    stage: &Stage,
+    companion: &Arc<Policy>,
+    first_tier_registered: &[String],
+) -> Result<(), String> {
+    for step in &stage.steps {
+        let Some(req) = &step.request else { continue };
+        match req.operation.as_str() {
+            "EnableControl" => {
+                let pv = predicted_pv1(&req.input["parameters"])?;
+                state.ous.entry(step.target.clone()).or_default().push(pv);
+            }
+            "UpdateEnabledControl" => {
+                let pv = predicted_pv1(&req.input["parameters"])?;
+                let list = state.ous.entry(step.target.clone()).or_default();
+                *list = list
+                    .iter()
+                    .filter_map(|p| without_sid(p, "CTMULTISERVICEPV1"))
+                    .collect();
+                list.push(pv);
+            }
+            "AttachPolicy" => {
+                state
+                    .ous
+                    .entry(step.target.clone())
+                    .or_default()
+                    .push(companion.clone());
+            }
+            _ => {}
+        }
+    }
+    if stage.manual {
+        // The console update removes GRREGIONDENY from every registered first-tier OU.
+        for ou in first_tier_registered {
+            if let Some(list) = state.ous.get_mut(ou) {
+                *list = list
+                    .iter()
+                    .filter_map(|p| without_sid(p, "GRREGIONDENY"))
+                    .collect();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fill(template: &str, region: &str, account: &str) -> String {
+    template
+        .replace("{region}", region)
+        .replace("{account}", account)
+}
+
+fn model_of(profile_id: &str) -> String {
+    match profile_id.split_once('.') {
+        Some((_, m)) if m != "*" => m.to_string(),
+        _ => DEFAULT_MODEL.to_string(),
+    }
+}
+
+fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request {
+    let account = &row.account;
+    let principal = format!("arn:aws:iam::{account}:role/ctmigrate-proof-caller");
+    let (resource, requested) = match probe.kind {
+        ProbeKind::Regional => {
+            let template = REGIONAL_PROBES
+                .iter()
+                .find(|(a, _)| *a == probe.action)
+                .map(|(_, t)| *t)
+                .unwrap_or("*");
+            (fill(template, region, account), region.to_string())
+        }
+        ProbeKind::Global => (fill(GLOBAL_PROBE.1, region, account), region.to_string()),
+        _ => {
+            let model = probe
+                .profile
+                .as_deref()
+                .map(model_of)
+                .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+            let arn = if region == UNSPECIFIED {
+                format!("arn:aws:bedrock:::foundation-model/{model}")
+            } else {
+                format!("arn:aws:bedrock:{region}::foundation-model/{model}")
+            };
+            (arn, region.to_string())
+        }
+    };
+    let mut req = Request::new(&principal, account, &probe.action, &resource, &[])
+        .with("aws:RequestedRegion", &requested)
+        .with("aws:PrincipalAccount", account)
+        .with("aws:PrincipalARN", &principal);
+    if let Some(p) = &probe.profile {
+        let id = if p.ends_with(".*") {
+            p.replace(".*", ".catalog-profile")
+        } else {
+            p.clone()
+        };
+        req = req.with(
+            "bedrock:InferenceProfileArn",
+            &format!("arn:aws:bedrock:{source}:{account}:inference-profile/{id}"),
+        );
+    }
+    req
+}
+
+fn code(d: &Decision) -> char {
+    match d {
+        Decision::Allow { .. } => 'A',
+        Decision::ExplicitDeny { .. } => 'D',
+        Decision::ImplicitDeny { .. } => 'I',
+    }
+}
+
+/// Builds and evaluates the matrix for a plan built from `s`.
+pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
+    let allowed = &plan.decisions.allowed_regions;
+    let mut regions: Vec<String> = COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect();
+    regions.push(UNSPECIFIED.to_string());
+    let source = allowed
+        .first()
+        .cloned()
+        .unwrap_or_else(|| s.landing_zone.home_region.clone());
+
+    // Probes.
+    let mut probes: Vec<Probe> = REGIONAL_PROBES
+        .iter()
+        .map(|(a, _)| Probe {
+            label: a.to_string(),
+            kind: ProbeKind::Regional,
+            action: a.to_string(),
+            profile: None,
+            regions: regions.clone(),
+        })
+        .collect();
+    probes.push(Probe {
+        label: GLOBAL_PROBE.0.into(),
+        kind: ProbeKind::Global,
+        action: GLOBAL_PROBE.0.into(),
+        profile: None,
+        regions: regions.clone(),
+    });
+    for action in pv1::BEDROCK_INFERENCE_ACTIONS {
+        probes.push(Probe {
+            label: format!("{action} direct"),
+            kind: ProbeKind::BedrockDirect,
+            action: action.into(),
+            profile: None,
+            regions: regions.clone(),
+        });
+    }
+    for p in &plan.profiles {
+        probes.push(Probe {
+            label: format!("bedrock:InvokeModel via {}", p.id),
+            kind: ProbeKind::BedrockApprovedProfile,
+            action: "bedrock:InvokeModel".into(),
+            profile: Some(p.id.clone()),
+            regions: p.destination_regions.clone(),
+        });
+    }
+    probes.push(Probe {
+        label: "bedrock:InvokeModel via an unapproved profile".into(),
+        kind: ProbeKind::BedrockUnapprovedProfile,
+        action: "bedrock:InvokeModel".into(),
+        profile: Some("zz.unapproved-profile".into()),
+        regions: regions.clone(),
+    });
+    if !plan.decisions.global_allowed {
+        probes.push(Probe {
+            label: "bedrock:InvokeModel via a global profile (not allowed)".into(),
+            kind: ProbeKind::BedrockUnapprovedProfile,
+            action: "bedrock:InvokeModel".into(),
+            profile: Some(format!("global.{DEFAULT_MODEL}")),
+            regions: vec![UNSPECIFIED.to_string()],
+        });
+    }
+
+    // Rows.
+    let permitted = &plan.decisions.permitted_accounts;
+    let mut rows: Vec<Row> = Vec::new();
+    let full_only = |ids: &[String]| {
+        ids.iter().all(|id| {
+            s.policies
+                .get(id)
+                .is_some_and(|p| p.summary.name == "FullAWSAccess")
+        })
+    };
+    for t in &plan.targets {
+        let mut ous = vec![t.ou_id.clone()];
+        ous.extend(
+            s.descendants(&t.ou_id)
+                .iter()
+                .filter(|o| !full_only(&o.policies))
+                .map(|o| o.id.clone()),
+        );
+        for ou_id in ous {
+            let Some(ou) = s.ou(&ou_id) else { continue };
+            let direct: Vec<_> = s.accounts.iter().filter(|a| a.parent_id == ou_id).collect();
+            let (account, label) = match direct.iter().find(|a| !permitted.contains(&a.id)) {
+                Some(a) => (a.id.clone(), format!("{} ({})", a.name, a.id)),
+                None => (
+                    "000000000000".to_string(),
+                    "an account directly in the OU (none today; FullAWSAccess assumed)".to_string(),
+                ),
+            };
+            rows.push(Row {
+                ou_id: ou_id.clone(),
+                ou_path: ou.path.clone(),
+                account,
+                account_label: label,
+                permitted: false,
+                covered_today: true,
+            });
+            for a in direct.iter().filter(|a| permitted.contains(&a.id)) {
+                rows.push(Row {
+                    ou_id: ou_id.clone(),
+                    ou_path: ou.path.clone(),
+                    account: a.id.clone(),
+                    account_label: format!("{} ({}, permitted)", a.name, a.id),
+                    permitted: true,
+                    covered_today: true,
+                });
+            }
+        }
+    }
+
+    // States.
+    let base = initial(s)?;
+    for row in rows.iter_mut() {
+        let mut chain: Vec<&Arc<Policy>> = base.root.iter().collect();
+        let mut cur = row.ou_id.clone();
+        while let Some(ou) = s.ou(&cur) {
+            chain.extend(base.ous.get(&ou.id).into_iter().flatten());
+            cur = ou.parent_id.clone();
+        }
+        row.covered_today = chain.iter().any(|p| {
+            p.statements
+                .iter()
+                .any(|st| st.sid.as_deref() == Some("GRREGIONDENY"))
+        });
+    }
+    let companion = parse(&plan.companion.name, &plan.companion.content)?;
+    let first_tier: Vec<String> = s
+        .first_tier_ous()
+        .filter(|o| o.registered)
+        .map(|o| o.id.clone())
+        .collect();
+    let mut states = vec![("before".to_string(), base.clone())];
+    let mut cur = base;
+    for stage in &plan.stages {
+        apply_stage(&mut cur, stage, &companion, &first_tier)?;
+        states.push((format!("after {}", stage.id), cur.clone()));
+    }
+
+    // Evaluate.
+    let full = s
+        .policies
+        .values()
+        .find(|p| p.summary.name == "FullAWSAccess")
+        .map(|p| parse("FullAWSAccess", &p.content))
+        .transpose()?;
+    let management = s.organization.management_account_id.as_str();
+    let root_id = s.root.id.clone();
+    let mut cells: Vec<Vec<Vec<String>>> = Vec::new();
+    let mut evaluations = 0usize;
+    for (_, att) in &states {
+        let mut per_row = Vec::new();
+        for row in &rows {
+            let mut path: Vec<String> = Vec::new();
+            let mut cur = row.ou_id.clone();
+            while let Some(ou) = s.ou(&cur) {
+                path.push(ou.id.clone());
+                cur = ou.parent_id.clone();
+            }
+            path.reverse();
+            let account_policies: Vec<Arc<Policy>> = att
+                .accounts
+                .get(&row.account)
+                .cloned()
+                .unwrap_or_else(|| full.clone().into_iter().collect());
+            let mut levels: Vec<Level<'_>> = vec![Level {
+                target: &root_id,
+                policies: att.root.iter().map(|p| p.as_ref()).collect(),
+            }];
+            for ou in &path {
+                levels.push(Level {
+                    target: ou,
+                    policies: att
+                        .ous
+                        .get(ou)
+                        .map(|l| l.iter().map(|p| p.as_ref()).collect())
+                        .unwrap_or_default(),
+                });
+            }
+            levels.push(Level {
+                target: &row.account,
+                policies: account_policies.iter().map(|p| p.as_ref()).collect(),
+            });
+            let mut per_probe = Vec::new();
+            for probe in &probes {
+                let mut line = String::with_capacity(regions.len());
+                for region in &regions {
+                    if !probe.regions.contains(region) {
+                        line.push('.');
+                        continue;
+                    }
+                    evaluations += 1;
+                    let d = policy::evaluate_scps(
+                        &levels,
+                        &request_for(probe, row, region, &source),
+                        Some(management),
+                    );
+                    line.push(code(&d));
+                }
+                per_probe.push(line);
+            }
+            per_row.push(per_probe);
+        }
+        cells.push(per_row);
+    }
+
+    let summary = check(
+        &states.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        &regions,
+        &rows,
+        &probes,
+        &cells,
+        plan,
+        evaluations,
+    );
+    Ok(Matrix {
+        states: states.into_iter().map(|(n, _)| n).collect(),
+        regions,
+        rows,
+        probes,
+        cells,
+        summary,
+    })
+}
+
+const MAX_FAILURES: usize = 5;
+
+fn check(
+    states: &[String],
+    regions: &[String],
+    rows: &[Row],
+    probes: &[Probe],
+    cells: &[Vec<Vec<String>>],
+    plan: &Plan,
+    evaluations: usize,
+) -> ProofSummary {
+    let allowed = &plan.decisions.allowed_regions;
+    let last = states.len() - 1;
+    let at = |st: usize, r: usize, p: usize, g: usize| cells[st][r][p].as_bytes()[g] as char;
+    let name = |st: usize, r: usize, p: usize, g: usize, c: char| {
+        let d = match c {
+            'A' => "Allow",
+            'D' => "ExplicitDeny",
+            'I' => "ImplicitDeny",
+            _ => "n/a",
+        };
+        format!(
+            "{} / {} / {} / {} / {}: {d}",
+            states[st], rows[r].ou_path, rows[r].account_label, probes[p].label, regions[g]
+        )
+    };
+    let mut results = Vec::new();
+
+    // 1. No window, and no non-Bedrock decision loosened.
+    let mut p1 = PropertyResult {
+        id: "no-window".into(),
+        description: "in every state, every non-Bedrock regional action outside the allowed Regions is denied for every account the landing-zone deny covers today (and for every account at the end), and no non-Bedrock decision is loosened".into(),
+        passed: true,
+        cells_checked: 0,
+        failures: Vec::new(),
+    };
+    for st in 0..states.len() {
+        for (r, row) in rows.iter().enumerate() {
+            for (p, probe) in probes.iter().enumerate() {
+                if !matches!(probe.kind, ProbeKind::Regional | ProbeKind::Global) {
+                    continue;
+                }
+                for (g, region) in regions.iter().enumerate() {
+                    let c = at(st, r, p, g);
+                    p1.cells_checked += 1;
+                    let fenced = row.covered_today || st == last;
+                    let window = probe.kind == ProbeKind::Regional
+                        && fenced
+                        && !allowed.contains(region)
+                        && c == 'A';
+                    let loosened = c == 'A' && at(0, r, p, g) != 'A';
+                    if window || loosened {
+                        p1.passed = false;
+                        if p1.failures.len() < MAX_FAILURES {
+                            p1.failures.push(name(st, r, p, g, c));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    results.push(p1);
+
+    // 2. Approved profiles work from every permitted account.
+    let mut p2 = PropertyResult {
+        id: "profiles-work".into(),
+        description: "at the end, every approved profile works from every permitted account to every destination Region".into(),
+        passed: true,
+        cells_checked: 0,
+        failures: Vec::new(),
+    };
+    let mode = plan.decisions.companion_mode;
+    for (r, row) in rows.iter().enumerate() {
+        let expected_to_work = match mode {
+            super::CompanionMode::Profiles => true,
+            _ => row.permitted,
+        };
+        if !expected_to_work {
+            continue;
+        }
+        for (p, probe) in probes.iter().enumerate() {
+            if probe.kind != ProbeKind::BedrockApprovedProfile {
+                continue;
+            }
+            for (g, region) in regions.iter().enumerate() {
+                if !probe.regions.contains(region) {
+                    continue;
+                }
+                p2.cells_checked += 1;
+                let c = at(last, r, p, g);
+                if c != 'A' {
+                    p2.passed = false;
+                    if p2.failures.len() < MAX_FAILURES {
+                        p2.failures.push(name(last, r, p, g, c));
+                    }
+                }
+            }
+        }
+    }
+    results.push(p2);
+
+    // 3. Bedrock stays fenced for everything the mode denies.
+    let mut p3 = PropertyResult {
+        id: "bedrock-fenced".into(),
+        description: format!(
+            "at the end, Bedrock inference outside the allowed Regions is denied to everything companion mode `{}` denies",
+            mode.as_str()
+        ),
+        passed: true,
+        cells_checked: 0,
+        failures: Vec::new(),
+    };
+    for (r, row) in rows.iter().enumerate() {
+        for (p, probe) in probes.iter().enumerate() {
+            let must_deny = match (probe.kind.clone(), mode) {
+                (ProbeKind::Regional | ProbeKind::Global, _) => false,
+                (ProbeKind::BedrockUnapprovedProfile, _)
+                    if probe
+                        .profile
+                        .as_deref()
+                        .is_some_and(|x| x.starts_with("global.")) =>
+                {
+                    true
+                }
+                (
+                    ProbeKind::BedrockDirect | ProbeKind::BedrockUnapprovedProfile,
+                    super::CompanionMode::Accounts,
+                ) => !row.permitted,
+                (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Accounts) => {
+                    !row.permitted
+                }
+                (ProbeKind::BedrockDirect | ProbeKind::BedrockUnapprovedProfile, _) => true,
+                (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Profiles) => false,
+                (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Strict) => !row.permitted,
+            };
+            if !must_deny {
+                continue;
+            }
+            for (g, region) in regions.iter().enumerate() {
+                if allowed.contains(region) || !probe.regions.contains(region) {
+                    continue;
+                }
+                p3.cells_checked += 1;
+                let c = at(last, r, p, g);
+                if c == 'A' {
+                    p3.passed = false;
+                    if p3.failures.len() < MAX_FAILURES {
+                        p3.failures.push(name(last, r, p, g, c));
+                    }
+                }
+            }
+        }
+    }
+    results.push(p3);
+
+    ProofSummary {
+        passed: results.iter().all(|r| r.passed),
+        states: states.to_vec(),
+        rows: rows.len(),
+        probes: probes.len(),
+        regions: regions.len(),
+        evaluations,
+        properties: results,
+    }
+}
