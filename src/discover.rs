@@ -290,12 +290,12 @@ fn fallback_pv1(home: &str) -> Pv1Identifiers {
     }
 }
 
+/// Inference profiles per source Region, or why that Region could not be read.
+pub type ProfilesByRegion = BTreeMap<String, Result<Vec<InferenceProfile>, String>>;
+
 /// Reads the system-defined inference profiles in each Region; a Region that
 /// cannot be read is reported with its error instead of failing the whole read.
-pub async fn inference_profiles<A: Apis>(
-    apis: &A,
-    regions: &[String],
-) -> BTreeMap<String, Result<Vec<InferenceProfile>, String>> {
+pub async fn inference_profiles<A: Apis>(apis: &A, regions: &[String]) -> ProfilesByRegion {
     let mut out = BTreeMap::new();
     for r in regions {
         let res = apis

@@ -20,7 +20,7 @@ use super::model::*;
 use super::pv1;
 use crate::detect::{self, DenyState, Quotas};
 use crate::error::{Error, ErrorKind};
-use crate::model::{InferenceProfile, arn_region};
+use crate::model::arn_region;
 use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
 use crate::snapshot::{GUARDRAIL_PREFIX, Snapshot};
 
@@ -28,7 +28,7 @@ use crate::snapshot::{GUARDRAIL_PREFIX, Snapshot};
 pub struct PlanRequest<'a> {
     pub snapshot: &'a Snapshot,
     /// Inference profiles per source Region (an error text where Bedrock could not be read).
-    pub profiles: &'a BTreeMap<String, Result<Vec<InferenceProfile>, String>>,
+    pub profiles: &'a crate::discover::ProfilesByRegion,
     pub inputs: PlanInputs,
     pub name: String,
     pub created_at: String,

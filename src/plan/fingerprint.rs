@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::InferenceProfile;
 use crate::snapshot::Snapshot;
 
 /// Lowercase hex sha256 of `bytes`.
@@ -35,10 +34,7 @@ struct Normalised<'a> {
 }
 
 /// The fingerprint of `snapshot` plus the profiles read per source Region.
-pub fn fingerprint(
-    snapshot: &Snapshot,
-    profiles: &BTreeMap<String, Result<Vec<InferenceProfile>, String>>,
-) -> String {
+pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::discover::ProfilesByRegion) -> String {
     let n = Normalised {
         organization: &snapshot.organization.id,
         root: &snapshot.root.id,

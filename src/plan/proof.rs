@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use super::model::*;
 use super::pv1;
-use crate::policy::{self, Decision, Level, Policy, Request};
+use crate::policy::{self, Level, Policy, Request};
 use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
 use crate::snapshot::Snapshot;
 
@@ -316,14 +316,6 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
     req
 }
 
-fn code(d: &Decision) -> char {
-    match d {
-        Decision::Allow { .. } => 'A',
-        Decision::ExplicitDeny { .. } => 'D',
-        Decision::ImplicitDeny { .. } => 'I',
-    }
-}
-
 /// Builds and evaluates the matrix for a plan built from `s`.
 pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
     let allowed = &plan.decisions.allowed_regions;
@@ -464,7 +456,8 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         states.push((format!("after {}", stage.id), cur.clone()));
     }
 
-    // Evaluate.
+    // Evaluate. Requests are built once per row; a state that leaves a row's
+    // chain of policies unchanged reuses the previous state's cells.
     let full = s
         .policies
         .values()
@@ -473,18 +466,41 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         .transpose()?;
     let management = s.organization.management_account_id.as_str();
     let root_id = s.root.id.clone();
-    let mut cells: Vec<Vec<Vec<String>>> = Vec::new();
+    let ou_index: BTreeMap<&str, &crate::snapshot::OuNode> =
+        s.ous.iter().map(|o| (o.id.as_str(), o)).collect();
+    let applies: Vec<Vec<bool>> = probes
+        .iter()
+        .map(|p| regions.iter().map(|r| p.regions.contains(r)).collect())
+        .collect();
+    let lowered: Vec<String> = probes
+        .iter()
+        .map(|p| p.action.to_ascii_lowercase())
+        .collect();
+    let mut cells: Vec<Vec<Vec<String>>> = vec![Vec::with_capacity(rows.len()); states.len()];
     let mut evaluations = 0usize;
-    for (_, att) in &states {
-        let mut per_row = Vec::new();
-        for row in &rows {
-            let mut path: Vec<String> = Vec::new();
-            let mut cur = row.ou_id.clone();
-            while let Some(ou) = s.ou(&cur) {
-                path.push(ou.id.clone());
-                cur = ou.parent_id.clone();
-            }
-            path.reverse();
+    for row in &rows {
+        let mut path: Vec<String> = Vec::new();
+        let mut cur = row.ou_id.as_str();
+        while let Some(ou) = ou_index.get(cur) {
+            path.push(ou.id.clone());
+            cur = ou.parent_id.as_str();
+        }
+        path.reverse();
+        let requests: Vec<Vec<Option<Request>>> = probes
+            .iter()
+            .enumerate()
+            .map(|(p, probe)| {
+                regions
+                    .iter()
+                    .enumerate()
+                    .map(|(g, region)| {
+                        applies[p][g].then(|| request_for(probe, row, region, &source))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut previous: Option<(Vec<*const Policy>, Vec<String>)> = None;
+        for (st, (_, att)) in states.iter().enumerate() {
             let account_policies: Vec<Arc<Policy>> = att
                 .accounts
                 .get(&row.account)
@@ -508,27 +524,45 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
                 target: &row.account,
                 policies: account_policies.iter().map(|p| p.as_ref()).collect(),
             });
-            let mut per_probe = Vec::new();
-            for probe in &probes {
+            let key: Vec<*const Policy> = levels
+                .iter()
+                .flat_map(|l| l.policies.iter().map(|p| *p as *const Policy))
+                .collect();
+            if let Some((prev_key, prev_cells)) = &previous
+                && *prev_key == key
+            {
+                cells[st].push(prev_cells.clone());
+                continue;
+            }
+            let exempt = requests
+                .iter()
+                .flatten()
+                .flatten()
+                .next()
+                .is_some_and(|r| policy::exempt_from_scps(r, Some(management)).is_some());
+            let mut per_probe = Vec::with_capacity(probes.len());
+            for (p, line_requests) in requests.iter().enumerate() {
+                let prepared = policy::prepare(&levels, &lowered[p]);
                 let mut line = String::with_capacity(regions.len());
-                for region in &regions {
-                    if !probe.regions.contains(region) {
-                        line.push('.');
-                        continue;
+                for req in line_requests {
+                    match req {
+                        None => line.push('.'),
+                        Some(_) if exempt => line.push('A'),
+                        Some(req) => {
+                            evaluations += 1;
+                            line.push(match policy::classify_prepared(&prepared, req) {
+                                policy::Class::Allow => 'A',
+                                policy::Class::ExplicitDeny => 'D',
+                                policy::Class::ImplicitDeny => 'I',
+                            });
+                        }
                     }
-                    evaluations += 1;
-                    let d = policy::evaluate_scps(
-                        &levels,
-                        &request_for(probe, row, region, &source),
-                        Some(management),
-                    );
-                    line.push(code(&d));
                 }
                 per_probe.push(line);
             }
-            per_row.push(per_probe);
+            cells[st].push(per_probe.clone());
+            previous = Some((key, per_probe));
         }
-        cells.push(per_row);
     }
 
     let summary = check(
@@ -561,7 +595,10 @@ fn check(
     plan: &Plan,
     evaluations: usize,
 ) -> ProofSummary {
-    let allowed = &plan.decisions.allowed_regions;
+    let allowed_mask: Vec<bool> = regions
+        .iter()
+        .map(|r| plan.decisions.allowed_regions.contains(r))
+        .collect();
     let last = states.len() - 1;
     let at = |st: usize, r: usize, p: usize, g: usize| cells[st][r][p].as_bytes()[g] as char;
     let name = |st: usize, r: usize, p: usize, g: usize, c: char| {
@@ -592,14 +629,11 @@ fn check(
                 if !matches!(probe.kind, ProbeKind::Regional | ProbeKind::Global) {
                     continue;
                 }
-                for (g, region) in regions.iter().enumerate() {
+                for (g, &inside) in allowed_mask.iter().enumerate() {
                     let c = at(st, r, p, g);
                     p1.cells_checked += 1;
                     let fenced = row.covered_today || st == last;
-                    let window = probe.kind == ProbeKind::Regional
-                        && fenced
-                        && !allowed.contains(region)
-                        && c == 'A';
+                    let window = probe.kind == ProbeKind::Regional && fenced && !inside && c == 'A';
                     let loosened = c == 'A' && at(0, r, p, g) != 'A';
                     if window || loosened {
                         p1.passed = false;
@@ -634,12 +668,12 @@ fn check(
             if probe.kind != ProbeKind::BedrockApprovedProfile {
                 continue;
             }
-            for (g, region) in regions.iter().enumerate() {
-                if !probe.regions.contains(region) {
+            for g in 0..regions.len() {
+                let c = at(last, r, p, g);
+                if c == '.' {
                     continue;
                 }
                 p2.cells_checked += 1;
-                let c = at(last, r, p, g);
                 if c != 'A' {
                     p2.passed = false;
                     if p2.failures.len() < MAX_FAILURES {
@@ -688,12 +722,12 @@ fn check(
             if !must_deny {
                 continue;
             }
-            for (g, region) in regions.iter().enumerate() {
-                if allowed.contains(region) || !probe.regions.contains(region) {
+            for (g, &inside) in allowed_mask.iter().enumerate() {
+                let c = at(last, r, p, g);
+                if inside || c == '.' {
                     continue;
                 }
                 p3.cells_checked += 1;
-                let c = at(last, r, p, g);
                 if c == 'A' {
                     p3.passed = false;
                     if p3.failures.len() < MAX_FAILURES {

@@ -8,6 +8,7 @@
 //!   Allow and no level has an applicable Deny; the management account and service-linked roles
 //!   are not subject to SCPs.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -72,22 +73,48 @@ impl Request {
 
     /// The values of a key (lower-cased name); the principal's ARN and account
     /// stand in for `aws:PrincipalArn` and `aws:PrincipalAccount` when not given.
-    fn values(&self, key: &str) -> Vec<&str> {
+    fn values(&self, key: &str) -> Values<'_> {
         match self.context.get(key) {
-            Some(ContextValue::Single(s)) => vec![s.as_str()],
-            Some(ContextValue::Multi(v)) => v.iter().map(String::as_str).collect(),
+            Some(ContextValue::Single(s)) => Values::One(s),
+            Some(ContextValue::Multi(v)) => Values::Many(v),
             None => match key {
-                "aws:principalarn" if !self.principal.is_empty() => vec![self.principal.as_str()],
-                "aws:principalaccount" if !self.account.is_empty() => vec![self.account.as_str()],
-                _ => Vec::new(),
+                "aws:principalarn" if !self.principal.is_empty() => Values::One(&self.principal),
+                "aws:principalaccount" if !self.account.is_empty() => Values::One(&self.account),
+                _ => Values::Many(&[]),
             },
         }
     }
 
     fn single(&self, key: &str) -> Option<&str> {
-        match self.context.get(key) {
-            Some(ContextValue::Multi(_)) => None,
-            _ => self.values(key).first().copied(),
+        match self.values(key) {
+            Values::One(s) => Some(s),
+            Values::Many(_) => None,
+        }
+    }
+}
+
+/// A key's values, borrowed.
+enum Values<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+impl<'a> Values<'a> {
+    fn is_empty(&self) -> bool {
+        matches!(self, Values::Many(v) if v.is_empty())
+    }
+
+    fn any(&self, mut f: impl FnMut(&'a str) -> bool) -> bool {
+        match self {
+            Values::One(s) => f(s),
+            Values::Many(v) => v.iter().any(|x| f(x)),
+        }
+    }
+
+    fn all(&self, mut f: impl FnMut(&'a str) -> bool) -> bool {
+        match self {
+            Values::One(s) => f(s),
+            Values::Many(v) => v.iter().all(|x| f(x)),
         }
     }
 }
@@ -177,9 +204,9 @@ pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// Substitutes policy variables (`${aws:PrincipalAccount}`, `${aws:PrincipalTag/x, 'default'}`,
 /// `${*}`, `${?}`, `${$}`). The special ones become `\u{1}*`-style escapes so that they
 /// match literally; `None` when a variable has no value and no default.
-fn substitute(pattern: &str, req: &Request) -> Option<String> {
+fn substitute<'p>(pattern: &'p str, req: &Request) -> Option<Cow<'p, str>> {
     if !pattern.contains("${") {
-        return Some(pattern.to_string());
+        return Some(Cow::Borrowed(pattern));
     }
     let mut out = String::new();
     let mut rest = pattern;
@@ -188,7 +215,7 @@ fn substitute(pattern: &str, req: &Request) -> Option<String> {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
             out.push_str(&rest[start..]);
-            return Some(out);
+            return Some(Cow::Owned(out));
         };
         let inner = after[..end].trim();
         match inner {
@@ -215,7 +242,7 @@ fn substitute(pattern: &str, req: &Request) -> Option<String> {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 const LITERAL_STAR: &str = "\u{1}";
@@ -244,13 +271,20 @@ pub fn arn_match(pattern: &str, arn: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if p.len() != 6 || a.len() != 6 {
-        // Not a six-part ARN: no wildcard may stand in for missing segments.
-        return false;
+    fn six(s: &str) -> Option<[&str; 6]> {
+        let mut parts = [""; 6];
+        let mut it = s.splitn(6, ':');
+        for slot in parts.iter_mut() {
+            *slot = it.next()?;
+        }
+        Some(parts)
     }
-    p.iter().zip(a.iter()).all(|(x, y)| glob_subst(x, y, false))
+    // Not a six-part ARN: no wildcard may stand in for missing segments.
+    let (Some(p), Some(a)) = (six(pattern), six(arn)) else {
+        return false;
+    };
+    // The resource part differs most often: compare it first.
+    glob_subst(p[5], a[5], false) && (0..5).all(|i| glob_subst(p[i], a[i], false))
 }
 
 fn resource_matches(
@@ -263,7 +297,7 @@ fn resource_matches(
             let p = if version == PolicyVersion::V2012 {
                 substitute(p, req)
             } else {
-                Some(p.clone())
+                Some(Cow::Borrowed(p.as_str()))
             };
             p.is_some_and(|p| arn_match(&p, &req.resource))
         })
@@ -352,13 +386,13 @@ fn value_matches(
                 | OpBase::ArnEquals
                 | OpBase::ArnLike
         );
-    let policy_value = if variables {
+    let policy_value: Cow<'_, str> = if variables {
         match substitute(policy, req) {
             Some(v) => v,
             None => return false,
         }
     } else {
-        policy.to_string()
+        Cow::Borrowed(policy)
     };
     let num = |s: &str| s.trim().parse::<f64>().ok();
     match base {
@@ -412,7 +446,7 @@ pub fn condition_holds(c: &Condition, req: &Request, version: PolicyVersion) -> 
     let values = req.values(&c.key);
     let op = c.operator;
     if op.base == OpBase::Null {
-        let present = values.iter().any(|v| !v.is_empty());
+        let present = values.any(|v| !v.is_empty());
         return c.values.iter().any(|v| {
             if v.eq_ignore_ascii_case("true") {
                 !present
@@ -432,16 +466,16 @@ pub fn condition_holds(c: &Condition, req: &Request, version: PolicyVersion) -> 
                 // Missing key: false for positive operators, true for negated ones; IfExists: true.
                 return op.if_exists || op.negated;
             }
-            let any = values.iter().any(|rv| matches_one(rv));
+            let any = values.any(matches_one);
             if op.negated { !any } else { any }
         }
         Qualifier::ForAnyValue => {
             if values.is_empty() {
                 return op.if_exists;
             }
-            values.iter().any(|rv| matches_one(rv) != op.negated)
+            values.any(|rv| matches_one(rv) != op.negated)
         }
-        Qualifier::ForAllValues => values.iter().all(|rv| matches_one(rv) != op.negated),
+        Qualifier::ForAllValues => values.all(|rv| matches_one(rv) != op.negated),
     }
 }
 
@@ -553,5 +587,68 @@ pub fn evaluate_scps(
         }
     } else {
         Decision::Allow { by: allows }
+    }
+}
+
+/// A decision without its explanation, for large matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
+/// A hierarchy narrowed to the statements whose actions match one action:
+/// built once per (chain, action) so that each request only checks resources
+/// and conditions.
+pub struct Prepared<'a> {
+    levels: Vec<Vec<(&'a Statement, PolicyVersion)>>,
+}
+
+/// Narrows `levels` to the statements that match `action_lower`.
+pub fn prepare<'a>(levels: &[Level<'a>], action_lower: &str) -> Prepared<'a> {
+    Prepared {
+        levels: levels
+            .iter()
+            .map(|l| {
+                l.policies
+                    .iter()
+                    .flat_map(|p| p.statements.iter().map(move |s| (s, p.version)))
+                    .filter(|(s, _)| action_matches(&s.actions, action_lower))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// [`evaluate_scps`] without the explanation, on a prepared hierarchy; allocates nothing. The caller has already checked
+/// [`exempt_from_scps`] for the request's principal.
+pub fn classify_prepared(prepared: &Prepared<'_>, req: &Request) -> Class {
+    let mut implicit = false;
+    for level in &prepared.levels {
+        let mut allowed = false;
+        for (st, version) in level {
+            if st.effect == Effect::Allow && allowed {
+                continue;
+            }
+            if !resource_matches(&st.resources, req, *version)
+                || !st
+                    .conditions
+                    .iter()
+                    .all(|c| condition_holds(c, req, *version))
+            {
+                continue;
+            }
+            match st.effect {
+                Effect::Deny => return Class::ExplicitDeny,
+                Effect::Allow => allowed = true,
+            }
+        }
+        implicit |= !allowed;
+    }
+    if implicit {
+        Class::ImplicitDeny
+    } else {
+        Class::Allow
     }
 }

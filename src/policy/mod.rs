@@ -9,8 +9,8 @@ mod model;
 mod parse;
 
 pub use eval::{
-    ContextValue, Decision, Hit, Level, Request, arn_match, condition_holds, evaluate_policy,
-    evaluate_scps, exempt_from_scps, glob,
+    Class, ContextValue, Decision, Hit, Level, Prepared, Request, arn_match, classify_prepared,
+    condition_holds, evaluate_policy, evaluate_scps, exempt_from_scps, glob, prepare,
 };
 pub use model::*;
 pub use parse::{ParseError, parse_policy, parse_value};

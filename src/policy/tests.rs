@@ -668,3 +668,117 @@ fn glob_edge_cases() {
     assert!(glob("***", "anything", false));
     assert!(glob("BEDROCK:invoke*", "bedrock:InvokeModel", true));
 }
+
+mod properties {
+    //! Property tests: explicit deny dominates, and NotAction is the complement of Action.
+    //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
+    //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html>
+    use super::*;
+    use proptest::prelude::*;
+
+    fn action() -> impl Strategy<Value = String> {
+        (
+            prop::sample::select(vec!["s3", "ec2", "bedrock", "iam", "kms"]),
+            "[A-Za-z]{1,8}",
+        )
+            .prop_map(|(s, a)| format!("{s}:{a}"))
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("*".to_string()),
+            action(),
+            (
+                prop::sample::select(vec!["s3", "ec2", "bedrock", "iam"]),
+                "[A-Za-z]{0,3}"
+            )
+                .prop_map(|(s, p)| format!("{s}:{p}*")),
+            (
+                prop::sample::select(vec!["s3", "ec2", "bedrock"]),
+                "[a-z]{1,3}"
+            )
+                .prop_map(|(s, p)| format!("{s}:?{p}*")),
+        ]
+    }
+
+    fn statement() -> impl Strategy<Value = serde_json::Value> {
+        (any::<bool>(), prop::collection::vec(pattern(), 1..4), any::<bool>(), prop::sample::select(vec!["us-east-1", "eu-west-2", "ap-northeast-1"]))
+            .prop_map(|(allow, actions, conditional, region)| {
+                let mut st = json!({"Effect": if allow {"Allow"} else {"Deny"}, "Action": actions, "Resource": "*"});
+                if conditional {
+                    st["Condition"] = json!({"StringNotEquals": {"aws:RequestedRegion": region}});
+                }
+                st
+            })
+    }
+
+    fn policy_of(statements: Vec<serde_json::Value>, name: &str) -> Policy {
+        parse_value(
+            name,
+            &json!({"Version": "2012-10-17", "Statement": statements}),
+        )
+        .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn an_applicable_deny_anywhere_dominates(
+            levels in prop::collection::vec(prop::collection::vec(statement(), 1..4), 1..4),
+            deny_level in 0usize..4,
+            act in action(),
+            region in prop::sample::select(vec!["us-east-1", "eu-west-2", "ap-northeast-1", "us-east-2"]),
+        ) {
+            let req = Request::new("arn:aws:iam::111122223333:role/r", "111122223333", &act, "*", &[("aws:RequestedRegion", region)]);
+            let mut policies: Vec<Policy> = levels.iter().enumerate().map(|(i, l)| policy_of(l.clone(), &format!("p{i}"))).collect();
+            let at = deny_level % policies.len();
+            let mut with_deny = levels[at].clone();
+            with_deny.push(json!({"Sid": "Dominant", "Effect": "Deny", "Action": act.to_uppercase(), "Resource": "*"}));
+            policies[at] = policy_of(with_deny, &format!("p{at}"));
+            let targets: Vec<String> = (0..policies.len()).map(|i| format!("l{i}")).collect();
+            let lv: Vec<Level<'_>> = policies.iter().zip(&targets).map(|(p, t)| Level { target: t, policies: vec![p] }).collect();
+            match evaluate_scps(&lv, &req, None) {
+                Decision::ExplicitDeny { by } => prop_assert!(by.iter().any(|h| h.sid.as_deref() == Some("Dominant"))),
+                other => prop_assert!(false, "expected ExplicitDeny, got {:?}", other),
+            }
+            // Adding allows anywhere never turns an explicit deny into an allow.
+            let full = policy_of(vec![json!({"Effect": "Allow", "Action": "*", "Resource": "*"})], "full");
+            let lv2: Vec<Level<'_>> = policies.iter().zip(&targets).map(|(p, t)| Level { target: t, policies: vec![p, &full] }).collect();
+            prop_assert!(!evaluate_scps(&lv2, &req, None).is_allow());
+        }
+
+        #[test]
+        fn not_action_is_the_complement_of_action(patterns in prop::collection::vec(pattern(), 1..5), act in action()) {
+            let req = Request::new("arn:aws:iam::111122223333:role/r", "111122223333", &act, "*", &[]);
+            let positive = policy_of(vec![json!({"Effect": "Deny", "Action": patterns, "Resource": "*"})], "a");
+            let negative = policy_of(vec![json!({"Effect": "Deny", "NotAction": patterns, "Resource": "*"})], "n");
+            let a = evaluate_policy(&positive, &req).0.is_some();
+            let n = evaluate_policy(&negative, &req).0.is_some();
+            prop_assert!(a != n, "action {} patterns {:?}: Action {} NotAction {}", act, patterns, a, n);
+        }
+
+        #[test]
+        fn the_prepared_fast_path_agrees_with_the_explaining_evaluator(
+            levels in prop::collection::vec(prop::collection::vec(statement(), 1..4), 1..4),
+            act in action(),
+            region in prop::sample::select(vec!["us-east-1", "eu-west-2", "ap-northeast-1", "us-east-2"]),
+        ) {
+            let req = Request::new("arn:aws:iam::111122223333:role/r", "111122223333", &act, "*", &[("aws:RequestedRegion", region)]);
+            let policies: Vec<Policy> = levels.iter().enumerate().map(|(i, l)| policy_of(l.clone(), &format!("p{i}"))).collect();
+            let targets: Vec<String> = (0..policies.len()).map(|i| format!("l{i}")).collect();
+            let lv: Vec<Level<'_>> = policies.iter().zip(&targets).map(|(p, t)| Level { target: t, policies: vec![p] }).collect();
+            let slow = evaluate_scps(&lv, &req, None);
+            let fast = classify_prepared(&prepare(&lv, &act.to_ascii_lowercase()), &req);
+            let expected = match slow {
+                Decision::Allow { .. } => Class::Allow,
+                Decision::ExplicitDeny { .. } => Class::ExplicitDeny,
+                Decision::ImplicitDeny { .. } => Class::ImplicitDeny,
+            };
+            prop_assert_eq!(fast, expected);
+        }
+
+        #[test]
+        fn the_parser_never_panics(text in "\\PC{0,200}") {
+            let _ = parse_policy("fuzz", &text);
+        }
+    }
+}
