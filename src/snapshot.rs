@@ -116,12 +116,17 @@ impl Snapshot {
 
     /// OUs below `ou_id`, at any depth.
     pub fn descendants(&self, ou_id: &str) -> Vec<&OuNode> {
+        let mut children: std::collections::HashMap<&str, Vec<&OuNode>> =
+            std::collections::HashMap::new();
+        for o in &self.ous {
+            children.entry(o.parent_id.as_str()).or_default().push(o);
+        }
         let mut out = Vec::new();
-        let mut frontier = vec![ou_id.to_string()];
+        let mut frontier = vec![ou_id];
         while let Some(id) = frontier.pop() {
-            for child in self.ous.iter().filter(|o| o.parent_id == id) {
-                frontier.push(child.id.clone());
-                out.push(child);
+            for child in children.get(id).into_iter().flatten() {
+                frontier.push(child.id.as_str());
+                out.push(*child);
             }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -130,7 +135,7 @@ impl Snapshot {
 
     /// Accounts in `ou_id` or below it.
     pub fn accounts_under(&self, ou_id: &str) -> Vec<&AccountNode> {
-        let mut ids: Vec<&str> = vec![ou_id];
+        let mut ids: std::collections::HashSet<&str> = std::collections::HashSet::from([ou_id]);
         ids.extend(self.descendants(ou_id).iter().map(|o| o.id.as_str()));
         self.accounts
             .iter()

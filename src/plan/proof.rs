@@ -389,6 +389,14 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
                 .is_some_and(|p| p.summary.name == "FullAWSAccess")
         })
     };
+    let mut accounts_by_parent: BTreeMap<&str, Vec<&crate::snapshot::AccountNode>> =
+        BTreeMap::new();
+    for a in &s.accounts {
+        accounts_by_parent
+            .entry(a.parent_id.as_str())
+            .or_default()
+            .push(a);
+    }
     for t in &plan.targets {
         let mut ous = vec![t.ou_id.clone()];
         ous.extend(
@@ -399,7 +407,10 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         );
         for ou_id in ous {
             let Some(ou) = s.ou(&ou_id) else { continue };
-            let direct: Vec<_> = s.accounts.iter().filter(|a| a.parent_id == ou_id).collect();
+            let direct: &[&crate::snapshot::AccountNode] = accounts_by_parent
+                .get(ou_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let (account, label) = match direct.iter().find(|a| !permitted.contains(&a.id)) {
                 Some(a) => (a.id.clone(), format!("{} ({})", a.name, a.id)),
                 None => (

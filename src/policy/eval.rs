@@ -205,7 +205,8 @@ pub fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// `${*}`, `${?}`, `${$}`). The special ones become `\u{1}*`-style escapes so that they
 /// match literally; `None` when a variable has no value and no default.
 fn substitute<'p>(pattern: &'p str, req: &Request) -> Option<Cow<'p, str>> {
-    if !pattern.contains("${") {
+    // `$` is rare in condition values; a byte scan is far cheaper than a substring search.
+    if !pattern.as_bytes().contains(&b'$') || !pattern.contains("${") {
         return Some(Cow::Borrowed(pattern));
     }
     let mut out = String::new();
@@ -260,10 +261,18 @@ fn glob_subst(pattern: &str, text: &str, ignore_case: bool) -> bool {
     glob(pattern, &text, ignore_case)
 }
 
-fn plain(pattern: &str) -> String {
-    pattern
-        .replace(LITERAL_STAR, "*")
-        .replace(LITERAL_QUESTION, "?")
+/// The value with its literal escapes turned back into characters. Only a substituted value
+/// can hold escapes; any other is returned as it is, without copying.
+fn plain(value: &str, substituted: bool) -> Cow<'_, str> {
+    if substituted {
+        Cow::Owned(
+            value
+                .replace(LITERAL_STAR, "*")
+                .replace(LITERAL_QUESTION, "?"),
+        )
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 /// ARN match: each of the six colon-separated parts separately, with wildcards.
@@ -394,11 +403,17 @@ fn value_matches(
     } else {
         Cow::Borrowed(policy)
     };
+    let substituted = matches!(policy_value, Cow::Owned(_));
     let num = |s: &str| s.trim().parse::<f64>().ok();
     match base {
-        OpBase::StringEquals => plain(&policy_value) == request,
+        OpBase::StringEquals => plain(&policy_value, substituted) == request,
         OpBase::StringEqualsIgnoreCase => {
-            plain(&policy_value).to_lowercase() == request.to_lowercase()
+            let policy_value = plain(&policy_value, substituted);
+            if policy_value.is_ascii() && request.is_ascii() {
+                policy_value.eq_ignore_ascii_case(request)
+            } else {
+                policy_value.to_lowercase() == request.to_lowercase()
+            }
         }
         OpBase::StringLike => glob_subst(&policy_value, request, false),
         OpBase::NumericEquals => {
