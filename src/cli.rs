@@ -24,6 +24,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the sandbox keeps its state unless told otherwise.
+pub const DEFAULT_SANDBOX_DIR: &str = ".ctmigrate/sandbox";
+
 /// Flags every command takes.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
@@ -35,7 +38,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "DIR",
-        default_value = ".ctmigrate/sandbox",
+        default_value = DEFAULT_SANDBOX_DIR,
         env = "CTMIGRATE_SANDBOX_DIR"
     )]
     pub sandbox_dir: PathBuf,
@@ -62,6 +65,47 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl GlobalArgs {
+    /// The global flags that reach the same organization again (`--sandbox`,
+    /// `--sandbox-dir`, `--endpoint-url`, `--profile`, `--region`), each with a
+    /// leading space, for the commands that messages tell a person to run.
+    pub fn connection_flags(&self) -> String {
+        let mut out = String::new();
+        if self.sandbox {
+            out.push_str(" --sandbox");
+            if self.sandbox_dir != std::path::Path::new(DEFAULT_SANDBOX_DIR) {
+                out.push_str(&format!(
+                    " --sandbox-dir {}",
+                    shell_word(&self.sandbox_dir.display().to_string())
+                ));
+            }
+        }
+        for (flag, value) in [
+            ("--endpoint-url", &self.endpoint_url),
+            ("--profile", &self.profile),
+            ("--region", &self.region),
+        ] {
+            if let Some(v) = value {
+                out.push_str(&format!(" {flag} {}", shell_word(v)));
+            }
+        }
+        out
+    }
+}
+
+/// `word` as one shell word: as is when it is plain, else single-quoted.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Report the landing zone, its region deny, governed Regions, first-tier OUs, SCPs and quotas. Reads only.
@@ -72,8 +116,80 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print a plan's proof matrix (before, after each stage, what changes) against the live org.
     Simulate(SimulateArgs),
+    /// Execute a saved plan: staged, journaled, resumable, with the console step as a gate.
+    Apply(ApplyArgs),
+    /// Continue an apply from its journal (after the console step, a stop or a crash).
+    Resume(ResumeArgs),
+    /// Undo an apply from its journal, newest first, back to a checkpoint or to before it.
+    Rollback(RollbackArgs),
+    /// Show where an apply stands: stages done, the step in flight, what to do next. Reads only.
+    Status(StatusArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
+}
+
+/// How a run (apply, resume, rollback) proceeds.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Steps running at once within a stage (Control Tower allows 10 control operations at once).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
+    pub max_concurrency: u64,
+    /// At the console step, poll this long (e.g. 45m) for the person to turn the region deny off.
+    /// Without it, a non-interactive run stops there with exit code 3 and `resume` continues later.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub wait_for_console: Option<std::time::Duration>,
+    /// End of the change window (RFC 3339): a stage starts only if its estimate fits before it.
+    #[arg(long, value_name = "TIME", conflicts_with = "window")]
+    pub window_end: Option<String>,
+    /// The change window as START/END (RFC 3339): nothing starts before START.
+    #[arg(long, value_name = "START/END")]
+    pub window: Option<String>,
+    /// Take over a journal lock left by a run on another host (make sure it is not running).
+    #[arg(long)]
+    pub force_unlock: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file (plans/<name>.plan.json), exactly as `ctmigrate plan` wrote it.
+    #[arg(long, value_name = "FILE")]
+    pub plan: std::path::PathBuf,
+    /// The journal to create (default: beside the plan, <name>.journal.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The journal of the apply to continue.
+    #[arg(long, value_name = "FILE")]
+    pub journal: std::path::PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The journal of the apply to undo.
+    #[arg(long, value_name = "FILE")]
+    pub journal: std::path::PathBuf,
+    /// Undo back to this checkpoint (a stage id, e.g. `companion`); default: everything.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The journal of the apply.
+    #[arg(long, value_name = "FILE")]
+    pub journal: std::path::PathBuf,
 }
 
 /// Quota flags shared by commands that count SCPs.
@@ -145,7 +261,7 @@ pub enum OnOff {
 #[derive(Debug, Args)]
 pub struct ResetArgs {
     /// Which estate to seed.
-    #[arg(long, default_value = "default", value_parser = ["default", "no-control-tower", "no-organization"])]
+    #[arg(long, default_value = "default", value_parser = ["default", "wide", "no-control-tower", "no-organization"])]
     pub scenario: String,
     /// How long a control operation stays IN_PROGRESS (e.g. 1500ms, 2s).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -242,4 +358,45 @@ pub struct SimulateArgs {
     /// The plan file (plans/<name>.plan.json).
     #[arg(long, value_name = "FILE")]
     pub plan: std::path::PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn flags(args: &[&str]) -> String {
+        let cli = Cli::try_parse_from(args).unwrap();
+        cli.global.connection_flags()
+    }
+
+    #[test]
+    fn connection_flags_repeat_what_reaches_the_organization() {
+        assert_eq!(flags(&["ctmigrate", "detect"]), "");
+        assert_eq!(flags(&["ctmigrate", "--sandbox", "detect"]), " --sandbox");
+        assert_eq!(
+            flags(&[
+                "ctmigrate",
+                "--sandbox",
+                "--sandbox-dir",
+                "my box",
+                "detect"
+            ]),
+            " --sandbox --sandbox-dir 'my box'"
+        );
+        assert_eq!(
+            flags(&[
+                "ctmigrate",
+                "detect",
+                "--profile",
+                "mgmt",
+                "--region",
+                "eu-west-2",
+                "-q"
+            ]),
+            " --profile mgmt --region eu-west-2"
+        );
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

@@ -18,6 +18,10 @@ pub enum Exit {
     Failure = 1,
     /// `--detailed-exitcode`: changes are planned.
     Changes = 2,
+    /// apply/resume stopped at the console step: turn the region deny off, then resume.
+    WaitingForConsole = 3,
+    /// apply/resume/rollback stopped at a checkpoint (change window, interruption): resume later.
+    Stopped = 4,
     /// Bad command-line usage.
     Usage = 64,
     /// Bad input data: a file or value that cannot be used.
@@ -26,6 +30,8 @@ pub enum Exit {
     Unavailable = 69,
     /// Missing credentials, or the caller is not allowed (not the management account).
     Permission = 77,
+    /// Another run holds the journal's lock.
+    Locked = 75,
     /// The environment is not set up for the job (no Region, no Control Tower, wrong Region).
     Config = 78,
 }
@@ -40,6 +46,7 @@ impl Exit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     Usage,
+    Locked,
     InvalidInput,
     Unreachable,
     Permission,
@@ -88,6 +95,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self.kind {
             ErrorKind::Usage => Exit::Usage,
+            ErrorKind::Locked => Exit::Locked,
             ErrorKind::InvalidInput => Exit::InvalidInput,
             ErrorKind::Unreachable => Exit::Unavailable,
             ErrorKind::Permission => Exit::Permission,
@@ -149,6 +157,7 @@ mod tests {
             service: "sts",
             operation: "GetCallerIdentity",
             kind: AwsErrorKind::Credentials("no providers".into()),
+            retry_after_secs: None,
         };
         let e = Error::aws("identifying the caller", creds);
         assert_eq!(e.exit(), Exit::Permission);
@@ -163,6 +172,7 @@ mod tests {
                 status: Some(400),
                 request_id: None,
             },
+            retry_after_secs: None,
         };
         assert_eq!(Error::aws("x", denied).exit(), Exit::Permission);
     }

@@ -20,6 +20,8 @@
 //! - [`snapshot`]: the normalised estate every later step works from.
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
 //! - [`plan`]: the migration plan, its Markdown and JSON Schema (pure).
+//! - [`apply`]: executes a saved plan (staged, journaled, resumable,
+//!   reversible) through the aws traits; the journal is its only memory.
 //! - [`regions`]: Region facts (commercial Regions, name shape).
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`error`]: the error type, its hints and the exit codes.
@@ -27,6 +29,7 @@
 //!   Catalog, Organizations, STS and Bedrock over HTTP on loopback; it imports
 //!   nothing from the tool's logic and the logic imports nothing from it.
 
+pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod commands;

@@ -35,6 +35,7 @@ fn build_error(operation: &'static str, e: impl std::fmt::Display) -> AwsError {
         service: SERVICE,
         operation,
         kind: AwsErrorKind::Other(e.to_string()),
+        retry_after_secs: None,
     }
 }
 

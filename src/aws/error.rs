@@ -33,6 +33,8 @@ pub struct AwsError {
     pub service: &'static str,
     pub operation: &'static str,
     pub kind: AwsErrorKind,
+    /// The service's `Retry-After` header, in seconds, when it sent one.
+    pub retry_after_secs: Option<u16>,
 }
 
 impl std::fmt::Display for AwsError {
@@ -86,6 +88,23 @@ impl AwsError {
         }
     }
 
+    /// Whether trying the same call again later may succeed: throttling, the
+    /// Control Tower concurrency quota (HTTP 402), server errors, timeouts and
+    /// dropped connections.
+    pub fn is_transient(&self) -> bool {
+        match &self.kind {
+            AwsErrorKind::Service { code, status, .. } => {
+                code.contains("Throttl")
+                    || code == "TooManyRequestsException"
+                    || code == "ServiceQuotaExceededException"
+                    || code == "ConcurrentModificationException"
+                    || matches!(status, Some(s) if *s == 429 || *s >= 500)
+            }
+            AwsErrorKind::Unreachable(_) | AwsErrorKind::Timeout(_) => true,
+            AwsErrorKind::Credentials(_) | AwsErrorKind::Other(_) => false,
+        }
+    }
+
     /// Whether the service answered with `code`.
     pub fn is(&self, code: &str) -> bool {
         self.code() == Some(code)
@@ -101,6 +120,14 @@ impl AwsError {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let chain = short_chain(&err);
+        let retry_after_secs = match &err {
+            SdkError::ServiceError(ctx) => ctx
+                .raw()
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.trim().parse::<u16>().ok()),
+            _ => None,
+        };
         let kind = match &err {
             SdkError::ServiceError(ctx) => {
                 let meta = ctx.err().meta();
@@ -131,6 +158,7 @@ impl AwsError {
             service,
             operation,
             kind,
+            retry_after_secs,
         }
     }
 }

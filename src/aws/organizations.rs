@@ -249,6 +249,7 @@ impl Organizations for SdkOrganizations {
                     service: SERVICE,
                     operation: "CreatePolicy",
                     kind: super::AwsErrorKind::Other(e.to_string()),
+                    retry_after_secs: None,
                 })?;
             req = req.tags(tag);
         }

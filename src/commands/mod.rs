@@ -3,6 +3,7 @@
 //! purpose; this is also the only place that starts the embedded sandbox and
 //! connects it to the aws adapter through an endpoint override.
 
+mod apply;
 mod detect;
 mod plan;
 mod policy;
@@ -21,6 +22,10 @@ pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Re
         Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
         Command::Simulate(args) => simulate::run(global, &args, out).await,
+        Command::Apply(args) => apply::apply(global, &args, out).await,
+        Command::Resume(args) => apply::resume(global, &args, out).await,
+        Command::Rollback(args) => apply::rollback(global, &args, out).await,
+        Command::Status(args) => apply::status(&args, out),
         Command::Sandbox(args) => sandbox::run(global, args, out).await,
     }
 }

@@ -4,6 +4,7 @@
 //! `-v`, and renders every error the same way (`error:`, `caused by:`,
 //! `hint:`). It must not compute anything: callers hand it finished data.
 
+mod apply;
 mod detect;
 mod matrix;
 mod plan;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 
+pub use apply::{RunView, render_status};
 pub use detect::render_detect;
 pub use matrix::render_matrix;
 pub use plan::render_plan_summary;
@@ -34,7 +36,7 @@ pub struct Output {
     pub format: Format,
     color_out: bool,
     color_err: bool,
-    quiet: bool,
+    pub quiet: bool,
     verbose: u8,
     progress: bool,
 }

@@ -7,6 +7,7 @@
 mod build;
 mod catalog;
 pub mod companion;
+mod diff;
 mod fingerprint;
 pub mod inputs;
 mod markdown;
@@ -15,6 +16,7 @@ pub mod proof;
 pub mod pv1;
 
 pub use build::{CONSOLE_UPDATE_SECONDS, CONTROL_OPERATION_SECONDS, PlanRequest, build};
+pub use diff::diff;
 pub use fingerprint::{checksum, fingerprint, sha256_hex};
 pub use inputs::{CompanionMode, PlanInputs};
 pub use markdown::markdown;

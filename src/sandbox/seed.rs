@@ -14,7 +14,10 @@ use super::templates;
 use super::world::*;
 
 /// Names of the scenarios `sandbox reset --scenario` accepts.
-pub const SCENARIOS: [&str; 3] = ["default", "no-control-tower", "no-organization"];
+pub const SCENARIOS: [&str; 4] = ["default", "wide", "no-control-tower", "no-organization"];
+
+/// Registered first-tier OUs in the `wide` scenario (the apply benchmark's estate).
+pub const WIDE_FIRST_TIER_OUS: usize = 50;
 
 const HOME: &str = "ap-northeast-1";
 /// The Region the seeded organization's people work in (and the home Region).
@@ -63,6 +66,49 @@ pub fn scenario(name: &str, settings: Settings) -> Option<World> {
     world.scenario = name.to_string();
     match name {
         "default" => {}
+        "wide" => {
+            // The default estate plus registered first-tier OUs up to 50, one
+            // account each: the scale of the apply benchmark.
+            let have = world.registered_first_tier_ou_ids().len();
+            let root = world
+                .org
+                .as_ref()
+                .map(|o| o.root_id.clone())
+                .unwrap_or_default();
+            for n in 0..WIDE_FIRST_TIER_OUS.saturating_sub(have) {
+                let ou_id = format!("ou-sb01-team{n:04}");
+                world.ous.insert(
+                    ou_id.clone(),
+                    Ou {
+                        id: ou_id.clone(),
+                        name: format!("Team-{n:02}"),
+                        parent_id: root.clone(),
+                    },
+                );
+                let account = format!("{}", 300_000_000_000u64 + n as u64);
+                world.accounts.insert(
+                    account.clone(),
+                    Account {
+                        id: account.clone(),
+                        name: format!("team-{n:02}-app"),
+                        email: format!("aws+team-{n:02}-app@example.com"),
+                        parent_id: ou_id.clone(),
+                        joined_epoch: T0 + 86_400 + 60 * n as i64,
+                    },
+                );
+                for node in [&ou_id, &account] {
+                    world
+                        .attachments
+                        .insert(node.clone(), vec!["p-FullAWSAccess".into()]);
+                }
+                let names = [
+                    format!("aws-guardrails-Tm{n:02}Aa"),
+                    format!("aws-guardrails-Tm{n:02}Bb"),
+                ];
+                register(&mut world, 100 + n, &ou_id, None, [&names[0], &names[1]]);
+            }
+            world.set_region_deny(true);
+        }
         "no-control-tower" => {
             world.landing_zone = None;
             world.baselines.clear();
@@ -271,70 +317,80 @@ fn base_world(settings: Settings) -> World {
         ["aws-guardrails-SeCuRa", "aws-guardrails-IoPkJh"],
     ];
     for (i, ((ou_id, parent), names)) in registered.into_iter().zip(guardrail_names).enumerate() {
-        let target = w.ou_arn(ou_id);
-        w.baselines.push(EnabledBaseline {
-            arn: format!(
-                "arn:aws:controltower:{HOME}:{MGMT}:enabledbaseline/XB{i:02}SANDBOXBASELINE"
-            ),
-            baseline_identifier: format!(
-                "arn:aws:controltower:{HOME}::baseline/{CONTROL_TOWER_BASELINE_ID}"
-            ),
-            baseline_version: "4.0".into(),
-            target: target.clone(),
-            parent: parent
-                .and_then(|p| registered.iter().position(|(id, _)| *id == p))
-                .map(|j| {
-                    format!(
-                        "arn:aws:controltower:{HOME}:{MGMT}:enabledbaseline/XB{j:02}SANDBOXBASELINE"
-                    )
-                }),
-        });
-        // Two guardrail SCPs per registered OU, as Control Tower 3.x deploys them.
-        let first = vec![templates::mandatory_statement("GRCLOUDTRAILENABLED")];
-        let second = vec![
-            templates::mandatory_statement("GRCONFIGENABLED"),
-            templates::mandatory_statement("GRIAMROLEPOLICY"),
-        ];
-        for (j, (name, stmts)) in names.into_iter().zip([first, second]).enumerate() {
-            let pid = format!("p-gr{i}{j}sbx0");
-            w.policies.insert(
-                pid.clone(),
-                Policy {
-                    id: pid.clone(),
-                    name: name.into(),
-                    description: templates::GUARDRAIL_DESCRIPTION.into(),
-                    content: templates::document(stmts),
-                    aws_managed: false,
-                    tags: BTreeMap::new(),
-                },
-            );
-            w.attachments.entry(ou_id.into()).or_default().push(pid);
-        }
-        for (k, key) in [
-            "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
-            "AWS-GR_CONFIG_CHANGE_PROHIBITED",
-            "AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            w.enabled_controls.push(EnabledControl {
-                arn: format!(
-                    "arn:aws:controltower:{HOME}:{MGMT}:enabledcontrol/SBX{i}{k}MANDATORY00"
-                ),
-                control_identifier: format!("arn:aws:controltower:{HOME}::control/{key}"),
-                control_key: key.into(),
-                target: target.clone(),
-                status: "SUCCEEDED".into(),
-                drift: "IN_SYNC".into(),
-                last_operation: None,
-                parameters: Vec::new(),
-            });
-        }
+        let parent_baseline = parent
+            .and_then(|p| registered.iter().position(|(id, _)| *id == p))
+            .map(baseline_arn);
+        register(&mut w, i, ou_id, parent_baseline, names);
     }
     // The console's region deny, on: GRREGIONDENY on every registered first-tier OU.
     w.set_region_deny(true);
     w
+}
+
+fn baseline_arn(i: usize) -> String {
+    format!("arn:aws:controltower:{HOME}:{MGMT}:enabledbaseline/XB{i:02}SANDBOXBASELINE")
+}
+
+/// Registers `ou_id` with Control Tower as the landing zone does: a baseline,
+/// two guardrail SCPs with the mandatory statements, the mandatory controls.
+/// `i` keeps the generated identifiers distinct.
+fn register(
+    w: &mut World,
+    i: usize,
+    ou_id: &str,
+    parent_baseline: Option<String>,
+    names: [&str; 2],
+) {
+    let target = w.ou_arn(ou_id);
+    w.baselines.push(EnabledBaseline {
+        arn: baseline_arn(i),
+        baseline_identifier: format!(
+            "arn:aws:controltower:{HOME}::baseline/{CONTROL_TOWER_BASELINE_ID}"
+        ),
+        baseline_version: "4.0".into(),
+        target: target.clone(),
+        parent: parent_baseline,
+    });
+    // Two guardrail SCPs per registered OU, as Control Tower 3.x deploys them.
+    let first = vec![templates::mandatory_statement("GRCLOUDTRAILENABLED")];
+    let second = vec![
+        templates::mandatory_statement("GRCONFIGENABLED"),
+        templates::mandatory_statement("GRIAMROLEPOLICY"),
+    ];
+    for (j, (name, stmts)) in names.into_iter().zip([first, second]).enumerate() {
+        let pid = format!("p-gr{i}{j}sbx0");
+        w.policies.insert(
+            pid.clone(),
+            Policy {
+                id: pid.clone(),
+                name: name.into(),
+                description: templates::GUARDRAIL_DESCRIPTION.into(),
+                content: templates::document(stmts),
+                aws_managed: false,
+                tags: BTreeMap::new(),
+            },
+        );
+        w.attachments.entry(ou_id.into()).or_default().push(pid);
+    }
+    for (k, key) in [
+        "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+        "AWS-GR_CONFIG_CHANGE_PROHIBITED",
+        "AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        w.enabled_controls.push(EnabledControl {
+            arn: format!("arn:aws:controltower:{HOME}:{MGMT}:enabledcontrol/SBX{i}{k}MANDATORY00"),
+            control_identifier: format!("arn:aws:controltower:{HOME}::control/{key}"),
+            control_key: key.into(),
+            target: target.clone(),
+            status: "SUCCEEDED".into(),
+            drift: "IN_SYNC".into(),
+            last_operation: None,
+            parameters: Vec::new(),
+        });
+    }
 }
 
 fn catalog() -> Vec<CatalogControl> {

@@ -46,7 +46,15 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
+    /// The estate this process last read or wrote, with the exact bytes of
+    /// `state.json` then: when the file still holds those bytes, the parse is
+    /// skipped (parsing dominates a request's cost on a large estate). Bytes,
+    /// not timestamps, decide, so a write by another process is never missed.
+    cache: std::sync::Arc<std::sync::Mutex<Option<Cached>>>,
 }
+
+/// The bytes of `state.json` and the estate they parse to.
+type Cached = (Vec<u8>, World);
 
 fn io_err(path: &Path, source: std::io::Error) -> SandboxError {
     SandboxError::Io {
@@ -61,6 +69,7 @@ impl Store {
         fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         let store = Store {
             dir: dir.to_path_buf(),
+            cache: Default::default(),
         };
         if !store.state_path().exists() {
             let _lock = store.lock()?;
@@ -96,8 +105,27 @@ impl Store {
     fn read_state(&self) -> Result<World, SandboxError> {
         let path = self.state_path();
         let bytes = fs::read(&path).map_err(|e| io_err(&path, e))?;
+        if let Ok(cache) = self.cache.lock()
+            && let Some((cached, world)) = cache.as_ref()
+            && *cached == bytes
+        {
+            return Ok(world.clone());
+        }
+        let world = Self::parse_state(&path, &bytes)?;
+        self.remember(bytes, &world);
+        Ok(world)
+    }
+
+    fn remember(&self, bytes: Vec<u8>, world: &World) {
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((bytes, world.clone()));
+        }
+    }
+
+    fn parse_state(path: &Path, bytes: &[u8]) -> Result<World, SandboxError> {
+        let path = path.to_path_buf();
         let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| SandboxError::CorruptState {
+            serde_json::from_slice(bytes).map_err(|e| SandboxError::CorruptState {
                 path: path.clone(),
                 detail: e.to_string(),
             })?;
@@ -131,6 +159,7 @@ impl Store {
         if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
         }
+        self.remember(bytes, world);
         Ok(())
     }
 
@@ -297,5 +326,30 @@ mod tests {
         fs::write(dir.path().join(STATE_FILE), b"{not json").unwrap();
         let err = again.snapshot().unwrap_err();
         assert!(matches!(err, SandboxError::CorruptState { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_cached_estate_never_hides_another_writers_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open(dir.path()).unwrap();
+        let b = Store::open(dir.path()).unwrap();
+        let page = |s: &Store| s.snapshot().unwrap().settings.page_size;
+        let set = |s: &Store, n: usize| {
+            s.transact(|w, _| {
+                w.settings.page_size = n;
+                Ok::<_, SandboxError>(((), Vec::new()))
+            })
+            .unwrap()
+            .unwrap()
+        };
+        assert_eq!(page(&a), 3);
+        // Writes by the other store (another process in real use), back to back.
+        for n in [4, 5, 6, 7] {
+            set(&b, n);
+            assert_eq!(page(&a), n);
+        }
+        set(&a, 9);
+        assert_eq!(page(&b), 9);
+        assert_eq!(page(&a), 9);
     }
 }

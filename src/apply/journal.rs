@@ -1,0 +1,794 @@
+//! The journal: an append-only JSON Lines file, one record per event, each
+//! written with a single `write` and followed by `fsync`, mode 0600, guarded
+//! by a lock file. It is the single source of truth for `resume`,
+//! `rollback` and `status`; [`fold`] turns its records into a [`Progress`]
+//! without any I/O.
+//!
+//! It owns the file format, the lock and crash tolerance (a torn last line,
+//! which only a crash during its own write can leave, is ignored and cut
+//! off before the next append). It must not call AWS or decide what to run.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::plan::ApiCall;
+
+/// Version of the record format.
+pub const JOURNAL_FORMAT_VERSION: u32 = 1;
+
+/// Test hook: abort the process right after the journal holds this many
+/// records (the crash test kills apply at every record boundary this way).
+pub const ABORT_AFTER_ENV: &str = "CTMIGRATE_TEST_ABORT_AFTER_RECORD";
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// 1-based position in the journal.
+    pub seq: u64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The first record: which plan, for which organization, and the proof
+    /// matrix predicted for the end state (compared with reality at the end).
+    Started {
+        format_version: u32,
+        tool_version: String,
+        plan_path: String,
+        plan_name: String,
+        plan_checksum: String,
+        organization_id: String,
+        management_account: String,
+        home_region: String,
+        /// The global flags that reach this organization (e.g. ` --sandbox`),
+        /// so that status can print commands that work as they are.
+        #[serde(default)]
+        connection: String,
+        predicted: Box<Prediction>,
+    },
+    /// A run (apply, resume or rollback) took the journal.
+    RunStarted {
+        command: String,
+        pid: u32,
+        host: String,
+    },
+    StageStarted {
+        stage: String,
+    },
+    /// Before acting: the exact request (placeholders resolved) and the
+    /// observed before-image.
+    StepStarted {
+        step: String,
+        request: Option<ApiCall>,
+        before: Value,
+    },
+    /// A Control Tower operation was accepted.
+    OperationStarted {
+        step: String,
+        operation_id: String,
+        enabled_control: Option<String>,
+    },
+    /// A control operation ended FAILED.
+    OperationFailed {
+        step: String,
+        operation_id: String,
+        message: String,
+    },
+    /// The step's effect is in place; `outputs` feed `${step.Field}` placeholders.
+    StepCompleted {
+        step: String,
+        outputs: BTreeMap<String, String>,
+        /// True when the effect was already in place and nothing was sent.
+        skipped: bool,
+    },
+    /// The postconditions were observed.
+    StepVerified {
+        step: String,
+    },
+    StepFailed {
+        step: String,
+        error: String,
+    },
+    /// Every step of a stage is verified.
+    Checkpoint {
+        stage: String,
+    },
+    /// Stopped at the manual console stage.
+    WaitingForConsole {
+        stage: String,
+    },
+    /// Stopped before finishing, and why; resume continues.
+    Stopped {
+        reason: String,
+        next: Option<String>,
+    },
+    /// The live matrix was compared with the prediction.
+    Verified {
+        equal: bool,
+        differences: Vec<String>,
+    },
+    Finished,
+    /// Rollback began, back to `to` (a checkpoint; None: before apply).
+    RollbackStarted {
+        to: Option<String>,
+    },
+    /// An undo step (the inverse of `step`) before acting.
+    UndoStarted {
+        step: String,
+        request: Option<ApiCall>,
+    },
+    UndoOperationStarted {
+        step: String,
+        operation_id: String,
+    },
+    UndoCompleted {
+        step: String,
+        skipped: bool,
+    },
+    RollbackFinished {
+        to: Option<String>,
+    },
+}
+
+/// The end state's proof matrix as apply predicted it: one string per
+/// (row, probe), a character per Region column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub regions: Vec<String>,
+    pub rows: Vec<String>,
+    pub probes: Vec<String>,
+    pub cells: Vec<Vec<String>>,
+}
+
+/// What the journal says, folded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub started: Option<StartInfo>,
+    pub steps: BTreeMap<String, StepProgress>,
+    /// Stage ids with a checkpoint, in order.
+    pub checkpoints: Vec<String>,
+    pub waiting_for_console: bool,
+    pub last_stop: Option<(String, Option<String>)>,
+    pub verified: Option<(bool, Vec<String>)>,
+    pub finished: bool,
+    pub rollback: Option<RollbackProgress>,
+    pub records: u64,
+    pub last_at: Option<String>,
+    pub runs: Vec<(String, u32, String, String)>,
+}
+
+/// The `Started` record's facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartInfo {
+    pub tool_version: String,
+    pub plan_path: String,
+    pub plan_name: String,
+    pub plan_checksum: String,
+    pub organization_id: String,
+    pub management_account: String,
+    pub home_region: String,
+    pub connection: String,
+    pub predicted: Prediction,
+}
+
+/// One step, folded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepProgress {
+    pub started: bool,
+    pub request: Option<ApiCall>,
+    pub before: Option<Value>,
+    pub operations: Vec<String>,
+    pub failed_operations: usize,
+    pub enabled_control: Option<String>,
+    pub outputs: BTreeMap<String, String>,
+    pub completed: bool,
+    pub skipped: bool,
+    pub verified: bool,
+    pub error: Option<String>,
+    /// Position of the `StepStarted` (or `StepCompleted`) record: undo order.
+    pub order: u64,
+}
+
+/// Rollback, folded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollbackProgress {
+    pub to: Option<String>,
+    pub undone: BTreeMap<String, bool>,
+    pub in_flight: BTreeMap<String, Vec<String>>,
+    pub finished: bool,
+}
+
+/// Folds records into progress. Pure.
+pub fn fold(records: &[Record]) -> Progress {
+    let mut p = Progress::default();
+    for r in records {
+        p.records = r.seq;
+        p.last_at = Some(r.at.clone());
+        match &r.event {
+            Event::Started {
+                tool_version,
+                plan_path,
+                plan_name,
+                plan_checksum,
+                organization_id,
+                management_account,
+                home_region,
+                connection,
+                predicted,
+                ..
+            } => {
+                p.started = Some(StartInfo {
+                    tool_version: tool_version.clone(),
+                    plan_path: plan_path.clone(),
+                    plan_name: plan_name.clone(),
+                    plan_checksum: plan_checksum.clone(),
+                    organization_id: organization_id.clone(),
+                    management_account: management_account.clone(),
+                    home_region: home_region.clone(),
+                    connection: connection.clone(),
+                    predicted: (**predicted).clone(),
+                })
+            }
+            Event::RunStarted { command, pid, host } => {
+                p.runs
+                    .push((command.clone(), *pid, host.clone(), r.at.clone()));
+                p.waiting_for_console = false;
+                p.last_stop = None;
+            }
+            Event::StageStarted { .. } => {}
+            Event::StepStarted {
+                step,
+                request,
+                before,
+            } => {
+                let s = p.steps.entry(step.clone()).or_default();
+                if !s.started {
+                    s.order = r.seq;
+                    s.before = Some(before.clone());
+                }
+                s.started = true;
+                s.request = request.clone();
+                s.error = None;
+            }
+            Event::OperationStarted {
+                step,
+                operation_id,
+                enabled_control,
+            } => {
+                let s = p.steps.entry(step.clone()).or_default();
+                s.operations.push(operation_id.clone());
+                if enabled_control.is_some() {
+                    s.enabled_control = enabled_control.clone();
+                }
+            }
+            Event::OperationFailed { step, .. } => {
+                p.steps.entry(step.clone()).or_default().failed_operations += 1;
+            }
+            Event::StepCompleted {
+                step,
+                outputs,
+                skipped,
+            } => {
+                let s = p.steps.entry(step.clone()).or_default();
+                if s.order == 0 {
+                    s.order = r.seq;
+                }
+                s.completed = true;
+                s.skipped = *skipped && !s.started;
+                s.outputs.extend(outputs.clone());
+                s.error = None;
+            }
+            Event::StepVerified { step } => {
+                p.steps.entry(step.clone()).or_default().verified = true;
+            }
+            Event::StepFailed { step, error } => {
+                p.steps.entry(step.clone()).or_default().error = Some(error.clone());
+            }
+            Event::Checkpoint { stage } => {
+                if !p.checkpoints.contains(stage) {
+                    p.checkpoints.push(stage.clone());
+                }
+                p.waiting_for_console = false;
+            }
+            Event::WaitingForConsole { .. } => p.waiting_for_console = true,
+            Event::Stopped { reason, next } => p.last_stop = Some((reason.clone(), next.clone())),
+            Event::Verified { equal, differences } => {
+                p.verified = Some((*equal, differences.clone()))
+            }
+            Event::Finished => p.finished = true,
+            Event::RollbackStarted { to } => {
+                let rb = p.rollback.get_or_insert_with(RollbackProgress::default);
+                rb.to = to.clone();
+                rb.finished = false;
+            }
+            Event::UndoStarted { step, .. } => {
+                p.rollback
+                    .get_or_insert_with(RollbackProgress::default)
+                    .undone
+                    .entry(step.clone())
+                    .or_insert(false);
+            }
+            Event::UndoOperationStarted { step, operation_id } => {
+                p.rollback
+                    .get_or_insert_with(RollbackProgress::default)
+                    .in_flight
+                    .entry(step.clone())
+                    .or_default()
+                    .push(operation_id.clone());
+            }
+            Event::UndoCompleted { step, .. } => {
+                p.rollback
+                    .get_or_insert_with(RollbackProgress::default)
+                    .undone
+                    .insert(step.clone(), true);
+            }
+            Event::RollbackFinished { to } => {
+                let rb = p.rollback.get_or_insert_with(RollbackProgress::default);
+                rb.finished = true;
+                rb.to = to.clone();
+            }
+        }
+    }
+    p
+}
+
+/// Why the journal could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot use journal `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("journal `{path}` already exists")]
+    Exists { path: PathBuf },
+    #[error("journal `{path}` does not exist")]
+    Missing { path: PathBuf },
+    #[error("journal `{path}` is corrupt at line {line}: {detail}")]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+    #[error("journal `{path}` is locked by {holder}")]
+    Locked { path: PathBuf, holder: LockHolder },
+    #[error(
+        "journal `{path}` has a lock left by {holder}, on another host: ctmigrate cannot tell whether that run is still going"
+    )]
+    ForeignLock { path: PathBuf, holder: LockHolder },
+}
+
+/// Who holds (or held) a journal's lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockHolder {
+    pub pid: u32,
+    pub host: String,
+    pub started_at: String,
+    pub command: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`ctmigrate {}` (pid {} on {}, since {})",
+            self.command, self.pid, self.host, self.started_at
+        )
+    }
+}
+
+/// The host name, for lock records.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// An open, locked journal.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    _lock: File,
+    lock_path: PathBuf,
+    next_seq: u64,
+    abort_after: Option<u64>,
+}
+
+/// The lock file's path for a journal.
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    journal.with_file_name(name)
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Takes the journal's lock: an OS lock on `<journal>.lock` (released by the
+/// OS if the process dies) holding the holder's pid, host and start time.
+/// When the OS lock is free but the file names a holder, that holder died
+/// without cleaning up (the OS lock dies with its process): the lock is
+/// stale, reported through `stale` and taken over. A holder on another
+/// host may still be running against the same file over a network share,
+/// so taking over its lock needs `force` (`--force-unlock`).
+fn take_lock(
+    journal: &Path,
+    command: &str,
+    force: bool,
+    stale: &mut Option<LockHolder>,
+) -> Result<File, JournalError> {
+    let path = lock_path(journal);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io(&path))?;
+    set_private(&file, &path)?;
+    let previous: Option<LockHolder> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(JournalError::Locked {
+                path: journal.to_path_buf(),
+                holder: previous.unwrap_or(LockHolder {
+                    pid: 0,
+                    host: "unknown".into(),
+                    started_at: "unknown".into(),
+                    command: "unknown".into(),
+                }),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(&path)(e)),
+    }
+    let host = host_name();
+    if let Some(prev) = previous {
+        if prev.host != host && !force {
+            return Err(JournalError::ForeignLock {
+                path: journal.to_path_buf(),
+                holder: prev,
+            });
+        }
+        *stale = Some(prev);
+    }
+    let me = LockHolder {
+        pid: std::process::id(),
+        host,
+        started_at: crate::apply::now_rfc3339(),
+        command: command.to_string(),
+    };
+    let text = serde_json::to_string(&me).unwrap_or_default();
+    file.set_len(0).map_err(io(&path))?;
+    file.write_all(text.as_bytes()).map_err(io(&path))?;
+    file.sync_all().map_err(io(&path))?;
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn set_private(file: &File, path: &Path) -> Result<(), JournalError> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(io(path))
+}
+
+#[cfg(not(unix))]
+fn set_private(_file: &File, _path: &Path) -> Result<(), JournalError> {
+    Ok(())
+}
+
+/// Reads every complete record. A last line without its newline is a write
+/// the process did not finish (it was never acknowledged): it is ignored.
+/// Any other unreadable line is corruption.
+pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
+    let file = File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            JournalError::Missing {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io(path)(e)
+        }
+    })?;
+    let (records, _) = read_from(path, file)?;
+    Ok(records)
+}
+
+/// Records and the byte length of the complete lines.
+fn read_from(path: &Path, file: File) -> Result<(Vec<Record>, u64), JournalError> {
+    let mut reader = BufReader::new(file);
+    let mut records = Vec::new();
+    let mut good_len = 0u64;
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        let read = reader.read_line(&mut line).map_err(io(path))?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        if !line.ends_with('\n') {
+            // Torn tail: the crash happened during this write.
+            break;
+        }
+        let record: Record =
+            serde_json::from_str(line.trim_end()).map_err(|e| JournalError::Corrupt {
+                path: path.to_path_buf(),
+                line: n,
+                detail: e.to_string(),
+            })?;
+        if record.seq != records.len() as u64 + 1 {
+            return Err(JournalError::Corrupt {
+                path: path.to_path_buf(),
+                line: n,
+                detail: format!(
+                    "record number {} where {} was expected",
+                    record.seq,
+                    records.len() + 1
+                ),
+            });
+        }
+        good_len += read as u64;
+        records.push(record);
+    }
+    Ok((records, good_len))
+}
+
+impl Journal {
+    /// Creates a new journal (refusing to overwrite one) and locks it.
+    pub fn create(path: &Path, command: &str) -> Result<Journal, JournalError> {
+        let mut stale = None;
+        let lock = take_lock(path, command, false, &mut stale)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    JournalError::Exists {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    io(path)(e)
+                }
+            })?;
+        set_private(&file, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            // Make the new file's directory entry durable too.
+            let _ = d.sync_all();
+        }
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file,
+            _lock: lock,
+            lock_path: lock_path(path),
+            next_seq: 1,
+            abort_after: abort_after(),
+        })
+    }
+
+    /// Opens an existing journal for appending, locks it, and cuts off a torn
+    /// last line. Returns the records and, if the lock was left behind by a
+    /// process that is gone, who that was.
+    pub fn open(
+        path: &Path,
+        command: &str,
+        force_unlock: bool,
+    ) -> Result<(Journal, Vec<Record>, Option<LockHolder>), JournalError> {
+        if !path.exists() {
+            return Err(JournalError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut stale = None;
+        let lock = take_lock(path, command, force_unlock, &mut stale)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io(path))?;
+        let (records, good_len) = read_from(path, file.try_clone().map_err(io(path))?)?;
+        let len = file.metadata().map_err(io(path))?.len();
+        if len != good_len {
+            file.set_len(good_len).map_err(io(path))?;
+            file.sync_all().map_err(io(path))?;
+        }
+        Ok((
+            Journal {
+                path: path.to_path_buf(),
+                file,
+                _lock: lock,
+                lock_path: lock_path(path),
+                next_seq: records.len() as u64 + 1,
+                abort_after: abort_after(),
+            },
+            records,
+            stale,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record and makes it durable before returning.
+    pub fn append(&mut self, event: Event) -> Result<Record, JournalError> {
+        let record = Record {
+            seq: self.next_seq,
+            at: crate::apply::now_rfc3339(),
+            event,
+        };
+        let mut line = serde_json::to_string(&record).map_err(|e| JournalError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(io(&self.path))?;
+        self.file.sync_data().map_err(io(&self.path))?;
+        self.next_seq += 1;
+        if self.abort_after == Some(record.seq) {
+            // Test hook: die like SIGKILL would, without unwinding or cleanup.
+            std::process::abort();
+        }
+        Ok(record)
+    }
+
+    /// Releases the lock and removes the lock file.
+    pub fn close(self) {
+        let _ = std::fs::remove_file(&self.lock_path);
+    }
+}
+
+fn abort_after() -> Option<u64> {
+    std::env::var(ABORT_AFTER_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prediction() -> Box<Prediction> {
+        Box::new(Prediction {
+            regions: vec!["us-east-1".into()],
+            rows: vec!["ou / acct".into()],
+            probes: vec!["ec2:RunInstances".into()],
+            cells: vec![vec!["A".into()]],
+        })
+    }
+
+    fn started() -> Event {
+        Event::Started {
+            format_version: JOURNAL_FORMAT_VERSION,
+            tool_version: "test".into(),
+            plan_path: "p.plan.json".into(),
+            plan_name: "p".into(),
+            plan_checksum: "c".into(),
+            organization_id: "o-x".into(),
+            management_account: "111111111111".into(),
+            home_region: "ap-northeast-1".into(),
+            connection: " --sandbox".into(),
+            predicted: prediction(),
+        }
+    }
+
+    #[test]
+    fn records_are_durable_numbered_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        let mut j = Journal::create(&path, "apply").unwrap();
+        j.append(started()).unwrap();
+        j.append(Event::Checkpoint {
+            stage: "preflight".into(),
+        })
+        .unwrap();
+        j.close();
+        let records = read(&path).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].seq, 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let p = fold(&records);
+        assert_eq!(p.checkpoints, vec!["preflight".to_string()]);
+        assert!(p.started.is_some());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_and_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        let mut j = Journal::create(&path, "apply").unwrap();
+        j.append(started()).unwrap();
+        j.close();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"seq\":2,\"at\":\"2026").unwrap();
+        drop(f);
+        assert_eq!(read(&path).unwrap().len(), 1);
+        let (mut j, records, _) = Journal::open(&path, "resume", false).unwrap();
+        assert_eq!(records.len(), 1);
+        j.append(Event::Finished).unwrap();
+        j.close();
+        let records = read(&path).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[1].event, Event::Finished);
+    }
+
+    #[test]
+    fn a_corrupt_line_in_the_middle_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        std::fs::write(&path, "not json\n{}\n").unwrap();
+        assert!(matches!(
+            read(&path),
+            Err(JournalError::Corrupt { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_second_holder_is_refused_and_a_dead_holder_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        let j = Journal::create(&path, "apply").unwrap();
+        let second = Journal::open(&path, "resume", false);
+        assert!(matches!(second, Err(JournalError::Locked { .. })));
+        // Simulate a crash: the OS lock goes away but the lock file stays.
+        drop(j);
+        let dead = LockHolder {
+            pid: u32::MAX - 1,
+            host: host_name(),
+            started_at: "2026-11-23T00:00:00Z".into(),
+            command: "apply".into(),
+        };
+        std::fs::write(lock_path(&path), serde_json::to_string(&dead).unwrap()).unwrap();
+        let (j, _, stale) = Journal::open(&path, "resume", false).unwrap();
+        assert_eq!(stale, Some(dead));
+        j.close();
+        // A lock from another host needs --force-unlock.
+        let foreign = LockHolder {
+            pid: 1,
+            host: "elsewhere.example".into(),
+            started_at: "2026-11-23T00:00:00Z".into(),
+            command: "apply".into(),
+        };
+        std::fs::write(lock_path(&path), serde_json::to_string(&foreign).unwrap()).unwrap();
+        assert!(matches!(
+            Journal::open(&path, "resume", false),
+            Err(JournalError::ForeignLock { .. })
+        ));
+        let (j, _, stale) = Journal::open(&path, "resume", true).unwrap();
+        assert_eq!(stale, Some(foreign));
+        j.close();
+    }
+}

@@ -1,0 +1,869 @@
+//! `apply`, `resume`, `rollback` and `status`: refuse what is not safe to
+//! run (with nothing changed), confirm, open the journal, hand the run to
+//! [`crate::apply`], and turn its outcome into an exit code.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::Session;
+use super::simulate::load_plan;
+use crate::apply::journal::{self, Event, Journal, JournalError, Record};
+use crate::apply::live::Live;
+use crate::apply::{Options, Outcome, Report, Run, RunError, status, verify};
+use crate::aws::Apis;
+use crate::cli::{ApplyArgs, GlobalArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
+use crate::error::{Error, ErrorKind, Exit};
+use crate::output::{Format, Output, RunView, render_status};
+use crate::plan::{self, Plan, PlanRequest};
+
+/// First interval between polls of a control operation or of the console
+/// step (default 500ms, growing to 15s); rehearsals on a fast sandbox lower it.
+pub const POLL_ENV: &str = "CTMIGRATE_POLL_INTERVAL";
+
+/// The default journal beside the plan: `<dir>/<name>.journal.jsonl`.
+fn default_journal(plan_path: &Path, plan: &Plan) -> PathBuf {
+    plan_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(format!("{}.journal.jsonl", plan.name))
+}
+
+fn journal_error(e: JournalError) -> Error {
+    match e {
+        JournalError::Locked { path, holder } => Error::new(
+            ErrorKind::Locked,
+            format!("journal `{}` is in use by {holder}", path.display()),
+        )
+        .hint("wait for that run to finish (`ctmigrate status --journal …` shows where it stands); two runs on one organization at once are refused"),
+        JournalError::ForeignLock { path, holder } => Error::new(
+            ErrorKind::Locked,
+            format!(
+                "journal `{}` is locked by {holder}, on another host",
+                path.display()
+            ),
+        )
+        .hint("make sure that run has ended, then add --force-unlock"),
+        JournalError::Missing { path } => Error::new(
+            ErrorKind::InvalidInput,
+            format!("journal `{}` does not exist", path.display()),
+        )
+        .hint("pass the .journal.jsonl file that `ctmigrate apply` wrote beside the plan"),
+        JournalError::Exists { path } => Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "journal `{}` already exists: an apply of this plan has started",
+                path.display()
+            ),
+        )
+        .hint(format!(
+            "continue it with `ctmigrate resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `ctmigrate rollback --journal {0}`",
+            path.display()
+        )),
+        JournalError::Corrupt { .. } => Error::new(ErrorKind::InvalidInput, e.to_string())
+            .hint("the journal was edited or damaged; restore it from a copy, or inspect the organization with `ctmigrate detect`"),
+        JournalError::Io { .. } => Error::new(ErrorKind::Internal, e.to_string())
+            .hint("check the directory's permissions and free space; nothing was sent to AWS after the last journal record"),
+    }
+}
+
+fn run_error(e: RunError) -> Error {
+    match e {
+        RunError::Journal(j) => journal_error(j),
+        RunError::Aws(a) => Error::aws("applying the plan", *a),
+        RunError::Invalid(m) => Error::new(ErrorKind::Aws, m),
+    }
+}
+
+fn parse_time(flag: &str, value: &str) -> Result<time::OffsetDateTime, Error> {
+    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).map_err(
+        |e| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("{flag} `{value}` is not an RFC 3339 time: {e}"),
+            )
+            .hint(format!("write it like {flag} 2026-11-28T22:00:00Z"))
+        },
+    )
+}
+
+/// The change window's end, refusing to start before its start.
+fn window(run: &RunArgs) -> Result<Option<time::OffsetDateTime>, Error> {
+    if let Some(end) = &run.window_end {
+        let end = parse_time("--window-end", end)?;
+        if end <= time::OffsetDateTime::now_utc() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "the change window ended at {}",
+                    run.window_end.as_deref().unwrap_or_default()
+                ),
+            )
+            .hint("give the end of a window that is still open"));
+        }
+        return Ok(Some(end));
+    }
+    let Some(w) = &run.window else {
+        return Ok(None);
+    };
+    let Some((start, end)) = w.split_once('/') else {
+        return Err(
+            Error::new(ErrorKind::Usage, format!("--window `{w}` is not START/END"))
+                .hint("write it like --window 2026-11-28T20:00:00Z/2026-11-28T23:00:00Z"),
+        );
+    };
+    let (start, end) = (
+        parse_time("--window start", start)?,
+        parse_time("--window end", end)?,
+    );
+    let now = time::OffsetDateTime::now_utc();
+    if end <= start {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("--window `{w}` ends before it starts"),
+        ));
+    }
+    if now < start {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("the change window `{w}` has not opened yet; nothing was changed"),
+        )
+        .hint("run again inside the window"));
+    }
+    if now >= end {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("the change window `{w}` has closed; nothing was changed"),
+        ));
+    }
+    Ok(Some(end))
+}
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn options(run: &RunArgs) -> Result<Options, Error> {
+    Ok(Options {
+        max_concurrency: run.max_concurrency as usize,
+        console_wait: match run.wait_for_console {
+            Some(d) => Some(d),
+            None if interactive() => Some(Duration::from_secs(24 * 3600)),
+            None => None,
+        },
+        window_end: window(run)?,
+        poll_initial: match std::env::var(POLL_ENV) {
+            Ok(v) => humantime::parse_duration(&v).map_err(|e| {
+                Error::new(
+                    ErrorKind::Usage,
+                    format!("{POLL_ENV}=`{v}` is not a duration: {e}"),
+                )
+                .hint(format!("write it like {POLL_ENV}=200ms"))
+            })?,
+            Err(_) => Options::default().poll_initial,
+        },
+        ..Options::default()
+    })
+}
+
+/// Asks the person to type the organization id, unless `--yes`.
+fn confirm(yes: bool, what: &str, plan: &Plan, out: &Output) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    if !interactive() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("{what} changes organization {} and needs a confirmation, but stdin is not a terminal", plan.organization_id),
+        )
+        .hint("review the plan's Markdown, then pass --yes"));
+    }
+    out.text(&format!(
+        "{what} plan `{}` on organization {} (management account {}, home Region {}):\n",
+        plan.name, plan.organization_id, plan.management_account, plan.home_region
+    ));
+    for stage in &plan.stages {
+        out.text(&format!(
+            "  {:<10} {} step(s){}  {}\n",
+            stage.id,
+            stage.steps.len(),
+            if stage.manual { ", in the console" } else { "" },
+            stage.title
+        ));
+    }
+    let typed: String = dialoguer::Input::new()
+        .with_prompt(format!(
+            "Type the organization id ({}) to go on",
+            plan.organization_id
+        ))
+        .allow_empty(true)
+        .interact_text()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Usage,
+                format!("cannot read the confirmation: {e}"),
+            )
+        })?;
+    if typed.trim() != plan.organization_id {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "not confirmed; nothing was changed",
+        ));
+    }
+    Ok(())
+}
+
+/// Listens for SIGINT/SIGTERM and raises `stop`.
+fn watch_signals(stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        stop.store(true, Ordering::SeqCst);
+    })
+}
+
+enum Mode<'a> {
+    Forward,
+    Rollback(Option<&'a str>),
+}
+
+/// Runs the engine over an open journal and maps its outcome.
+async fn execute(
+    session: &Session,
+    plan: &Plan,
+    journal: Journal,
+    records: Vec<Record>,
+    opts: Options,
+    mode: Mode<'_>,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let aws = &session.aws;
+    let orgs = aws.organizations();
+    let ct = aws.control_tower(&plan.home_region);
+    let sts = aws.identity();
+    let live = Live {
+        orgs: &orgs,
+        ct: &ct,
+        sts: &sts,
+        pv1_ids: [
+            plan.pv1.control_identifier.clone(),
+            plan.pv1.regional_identifier.clone(),
+        ],
+        landing_zone_arn: plan.landing_zone_arn.clone(),
+    };
+    // Commands in messages carry the flags that reach this organization.
+    let me = format!(
+        "ctmigrate{}",
+        journal::fold(&records)
+            .started
+            .map(|s| s.connection)
+            .unwrap_or_default()
+    );
+    let view = RunView::new(out, plan);
+    let report = |r: &Report| view.report(r);
+    let stop = Arc::new(AtomicBool::new(false));
+    let signals = watch_signals(stop.clone());
+    let journal_path = journal.path().display().to_string();
+    let run = Run::new(live, plan, journal, records, opts, &report, &stop);
+    let rolling_back = matches!(mode, Mode::Rollback(_));
+    let outcome = match mode {
+        Mode::Forward => run.forward().await,
+        Mode::Rollback(to) => run.rollback(to).await,
+    };
+    let outcome = match outcome {
+        Ok(Outcome::Finished { .. }) => finish(session, plan, &run, out).await,
+        other => other.map_err(run_error),
+    };
+    signals.abort();
+    view.finish();
+    run.into_journal().close();
+    let j = journal_path;
+    match outcome? {
+        Outcome::Finished { differences } if differences.is_empty() => {
+            out.status("Finished", &format!("the migration is complete; the live proof matrix equals the prediction cell for cell (journal {j})"));
+            Ok(Exit::Ok)
+        }
+        Outcome::Finished { differences } => {
+            let mut e = Error::new(
+                ErrorKind::Aws,
+                format!("every stage is done, but the live SCPs do not give the predicted decisions in {} cell(s)", differences.len()),
+            )
+            .hint(format!("compare with `{me} simulate --plan {}`; to undo: {me} rollback --journal {j}", plan_file_hint(&j, &plan.name)));
+            e.causes = differences;
+            Err(e)
+        }
+        Outcome::WaitingForConsole { stage } => {
+            let then = if rolling_back { "rollback" } else { "resume" };
+            out.status(
+                "Waiting",
+                &format!("stage `{stage}` is done by a person in the Control Tower console; when it is done, run: {me} {then} --journal {j}"),
+            );
+            Ok(Exit::WaitingForConsole)
+        }
+        Outcome::Stopped { reason, next } => {
+            let then = if rolling_back { "rollback" } else { "resume" };
+            out.warn(&format!(
+                "stopped at a checkpoint: {reason}; continue with: {me} {then} --journal {j}{}",
+                next.map(|n| format!(" (next stage: {n})")).unwrap_or_default()
+            ));
+            Ok(Exit::Stopped)
+        }
+        Outcome::Failed { step, error } => Err(Error::new(
+            ErrorKind::Aws,
+            format!("step `{step}` failed: {error}"),
+        )
+        .hint(format!("the journal records everything done so far; fix the cause, then `{me} resume --journal {j}` (or `{me} rollback --journal {j}`)"))),
+        Outcome::RolledBack { to } => {
+            out.status(
+                "Rolled back",
+                &match to {
+                    Some(t) => format!("the organization is back at checkpoint `{t}` (journal {j})"),
+                    None => format!("the organization is back as it was before apply (journal {j})"),
+                },
+            );
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// After the last stage: read the organization back and compare its proof
+/// matrix with the prediction journaled at the start.
+async fn finish<O, C, I>(
+    session: &Session,
+    plan: &Plan,
+    run: &Run<'_, O, C, I>,
+    out: &Output,
+) -> Result<Outcome, Error>
+where
+    O: crate::aws::Organizations + Sync,
+    C: crate::aws::ControlTower + Sync,
+    I: crate::aws::Identity + Sync,
+{
+    let progress = run.progress();
+    let Some(started) = progress.started else {
+        return Err(Error::new(
+            ErrorKind::Internal,
+            "the journal has no start record",
+        ));
+    };
+    let spinner = out.spinner("Reading the organization back");
+    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
+    spinner.finish();
+    let snapshot = snapshot?;
+    let observed = verify::observe(&snapshot, plan).map_err(|e| Error::new(ErrorKind::Aws, e))?;
+    let differences = verify::compare(&started.predicted, &observed, 20);
+    run.record(Event::Verified {
+        equal: differences.is_empty(),
+        differences: differences.clone(),
+    })
+    .map_err(run_error)?;
+    (run.report)(&Report {
+        kind: "verified",
+        stage: None,
+        step: None,
+        message: if differences.is_empty() {
+            format!(
+                "{} rows × {} probes × {} Regions: the live SCPs decide exactly as predicted",
+                observed.rows.len(),
+                observed.probes.len(),
+                observed.regions.len()
+            )
+        } else {
+            format!("{} cell(s) differ from the prediction", differences.len())
+        },
+        elapsed_ms: run.elapsed_ms(),
+        instructions: Vec::new(),
+    });
+    run.record(Event::Finished).map_err(run_error)?;
+    Ok(Outcome::Finished { differences })
+}
+
+/// A `ctmigrate plan` command line that re-plans with the same decisions.
+fn replan_command(plan: &Plan, connection: &str) -> String {
+    let i = &plan.inputs;
+    let mut parts = vec![
+        format!("ctmigrate{connection} plan"),
+        format!("--name {}", plan.name),
+    ];
+    for p in &i.inference_profiles {
+        parts.push(format!("--inference-profile {p}"));
+    }
+    if i.allow_global {
+        parts.push("--allow-global".into());
+    }
+    for a in &i.permitted_accounts {
+        parts.push(format!("--permitted-account {a}"));
+    }
+    parts.push(format!("--companion-mode {}", i.companion_mode.as_str()));
+    for a in &i.exempt_actions {
+        parts.push(format!("--exempt-action {a}"));
+    }
+    parts.join(" ")
+}
+
+pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Result<Exit, Error> {
+    let plan = load_plan(&args.plan)?;
+    let shown = args.plan.display().to_string();
+    if plan.errors.is_empty() && !plan.migration_needed {
+        out.status(
+            "Nothing to do",
+            &format!("plan `{shown}` needs no change: its inference profiles already work under the landing-zone region deny"),
+        );
+        return Ok(Exit::Ok);
+    }
+    if !plan.applyable {
+        let mut e = Error::new(
+            ErrorKind::InvalidInput,
+            format!("plan `{shown}` is marked not applyable; nothing was changed"),
+        )
+        .hint("fix the problems it lists and plan again");
+        e.causes = plan.errors.clone();
+        return Err(e);
+    }
+    let opts = options(&args.run)?;
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| default_journal(&args.plan, &plan));
+    if journal_path.exists() {
+        // A run in progress holds the lock: say so; otherwise the journal is an earlier start.
+        return Err(match Journal::open(&journal_path, "apply", false) {
+            Err(e @ JournalError::Locked { .. }) => journal_error(e),
+            Ok((j, _, _)) => {
+                j.close();
+                journal_error(JournalError::Exists {
+                    path: journal_path.clone(),
+                })
+                .hint(format!(
+                    "continue it with `{me} resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `{me} rollback --journal {0}`",
+                    journal_path.display(),
+                    me = format!("ctmigrate{}", global.connection_flags()),
+                ))
+            }
+            Err(e) => journal_error(e),
+        });
+    }
+
+    let session = Session::connect(global, out).await?;
+    let result = preflight_and_start(&session, global, args, &plan, &journal_path, opts, out).await;
+    session.close().await;
+    result
+}
+
+async fn preflight_and_start(
+    session: &Session,
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    plan: &Plan,
+    journal_path: &Path,
+    opts: Options,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let shown = args.plan.display().to_string();
+    let spinner = out.spinner("Reading the organization");
+    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
+    let snapshot = match snapshot {
+        Ok(s) => s,
+        Err(e) => {
+            spinner.finish();
+            return Err(e);
+        }
+    };
+    let refuse = |kind: ErrorKind, message: String, hint: &str| {
+        Err(Error::new(kind, format!("{message}; nothing was changed")).hint(hint.to_string()))
+    };
+    if snapshot.organization.id != plan.organization_id {
+        spinner.finish();
+        return refuse(
+            ErrorKind::InvalidInput,
+            format!(
+                "plan `{shown}` is for organization {}, but these credentials reach {}",
+                plan.organization_id, snapshot.organization.id
+            ),
+            "use the management account's credentials of the planned organization, or plan for this one",
+        );
+    }
+    if snapshot.organization.management_account_id != plan.management_account {
+        spinner.finish();
+        return refuse(
+            ErrorKind::InvalidInput,
+            format!(
+                "plan `{shown}` is for management account {}, but the organization's is {}",
+                plan.management_account, snapshot.organization.management_account_id
+            ),
+            "plan again for this organization",
+        );
+    }
+    if snapshot.caller.account != plan.management_account {
+        spinner.finish();
+        return refuse(
+            ErrorKind::Permission,
+            format!(
+                "the caller is account {}, not the management account {}",
+                snapshot.caller.account, plan.management_account
+            ),
+            "run apply with credentials of the management account (Control Tower APIs work only there)",
+        );
+    }
+    if session.aws.region() != plan.home_region {
+        spinner.finish();
+        return refuse(
+            ErrorKind::Config,
+            format!(
+                "calls go to {}, but the landing zone's home Region is {}",
+                session.aws.region(),
+                plan.home_region
+            ),
+            &format!("add --region {}", plan.home_region),
+        );
+    }
+    if snapshot.landing_zone.status != "ACTIVE" {
+        spinner.finish();
+        return refuse(
+            ErrorKind::Aws,
+            format!(
+                "the landing zone is {}, not ACTIVE",
+                snapshot.landing_zone.status
+            ),
+            "wait until the landing zone update finishes (Control Tower console → Landing zone settings), then apply",
+        );
+    }
+    let target_arns: BTreeSet<&str> = plan.targets.iter().map(|t| t.ou_arn.as_str()).collect();
+    if let Some(op) = snapshot
+        .control_operations_in_progress
+        .iter()
+        .find(|o| o.target.as_deref().is_none_or(|t| target_arns.contains(t)))
+    {
+        spinner.finish();
+        return refuse(
+            ErrorKind::Aws,
+            format!(
+                "control operation {} ({}) is in progress on {}",
+                op.id,
+                op.kind,
+                op.target.as_deref().unwrap_or("a target")
+            ),
+            "wait until it finishes, then apply",
+        );
+    }
+    spinner.set("Reading inference profiles");
+    let mut regions: BTreeSet<String> = snapshot
+        .landing_zone
+        .governed_regions
+        .iter()
+        .cloned()
+        .collect();
+    regions.extend(plan.inputs.source_regions.iter().cloned());
+    let regions: Vec<String> = regions.into_iter().collect();
+    let profiles = crate::discover::inference_profiles(&session.aws, &regions).await;
+    spinner.finish();
+    if plan::fingerprint(&snapshot, &profiles) != plan.fingerprint {
+        let fresh = plan::build(PlanRequest {
+            snapshot: &snapshot,
+            profiles: &profiles,
+            inputs: plan.inputs.clone(),
+            name: plan.name.clone(),
+            created_at: plan.created_at.clone(),
+            tool_version: plan.tool_version.clone(),
+        });
+        let mut e = Error::new(
+            ErrorKind::InvalidInput,
+            format!("the plan is stale: organization {} changed since `{shown}` was made; nothing was changed", plan.organization_id),
+        )
+        .hint(format!("review the changes, then plan again: {}", replan_command(plan, &global.connection_flags())));
+        e.causes = match fresh {
+            Ok(fresh) => plan::diff(plan, &fresh),
+            Err(err) => vec![format!("planning again now fails: {}", err.message)],
+        };
+        return Err(e);
+    }
+    let predicted =
+        verify::predict(&snapshot, plan).map_err(|e| Error::new(ErrorKind::Internal, e))?;
+    confirm(args.run.yes, "Apply", plan, out)?;
+
+    let mut journal = Journal::create(journal_path, "apply").map_err(journal_error)?;
+    let plan_path = std::fs::canonicalize(&args.plan).unwrap_or_else(|_| args.plan.clone());
+    let mut records = Vec::new();
+    for event in [
+        Event::Started {
+            format_version: journal::JOURNAL_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan_path: plan_path.display().to_string(),
+            plan_name: plan.name.clone(),
+            plan_checksum: plan.checksum.clone(),
+            organization_id: plan.organization_id.clone(),
+            management_account: plan.management_account.clone(),
+            home_region: plan.home_region.clone(),
+            connection: global.connection_flags(),
+            predicted: Box::new(predicted),
+        },
+        Event::RunStarted {
+            command: "apply".into(),
+            pid: std::process::id(),
+            host: journal::host_name(),
+        },
+    ] {
+        records.push(journal.append(event).map_err(journal_error)?);
+    }
+    out.status("Journal", &journal_path.display().to_string());
+    execute(session, plan, journal, records, opts, Mode::Forward, out).await
+}
+
+/// Opens a journal for resume or rollback and loads its plan.
+fn open_journal(
+    path: &Path,
+    command: &str,
+    force: bool,
+    out: &Output,
+) -> Result<(Journal, Vec<Record>, Plan), Error> {
+    let (journal, records, stale) = Journal::open(path, command, force).map_err(journal_error)?;
+    if let Some(h) = stale {
+        out.warn(&format!(
+            "the journal's lock was left by {h}, which is gone (it crashed or was killed); taking it over"
+        ));
+    }
+    let progress = journal::fold(&records);
+    let Some(started) = progress.started else {
+        journal.close();
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("journal `{}` has no start record", path.display()),
+        )
+        .hint("nothing was applied from it; start with `ctmigrate apply --plan …`"));
+    };
+    let plan = match load_plan(Path::new(&started.plan_path)) {
+        Ok(p) => p,
+        Err(e) => {
+            journal.close();
+            return Err(e.hint(format!(
+                "the journal was made from `{}`; put that plan file back unchanged",
+                started.plan_path
+            )));
+        }
+    };
+    if plan.checksum != started.plan_checksum {
+        journal.close();
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "plan `{}` is not the plan this journal applied (its checksum differs)",
+                started.plan_path
+            ),
+        )
+        .hint("put back the plan file the apply started from"));
+    }
+    Ok((journal, records, plan))
+}
+
+async fn check_caller(session: &Session, plan: &Plan) -> Result<(), Error> {
+    use crate::aws::Identity;
+    let me = session
+        .aws
+        .identity()
+        .caller_identity()
+        .await
+        .map_err(|e| Error::aws("identifying the caller (sts:GetCallerIdentity)", e))?;
+    if me.account != plan.management_account {
+        return Err(Error::new(
+            ErrorKind::Permission,
+            format!(
+                "the caller is account {}, not the management account {}; nothing was changed",
+                me.account, plan.management_account
+            ),
+        )
+        .hint("use credentials of the management account"));
+    }
+    if session.aws.region() != plan.home_region {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "calls go to {}, but the landing zone's home Region is {}; nothing was changed",
+                session.aws.region(),
+                plan.home_region
+            ),
+        )
+        .hint(format!("add --region {}", plan.home_region)));
+    }
+    Ok(())
+}
+
+pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Result<Exit, Error> {
+    let opts = options(&args.run)?;
+    let (mut journal, mut records, plan) =
+        open_journal(&args.journal, "resume", args.run.force_unlock, out)?;
+    let progress = journal::fold(&records);
+    if progress.rollback.is_some() {
+        journal.close();
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "journal `{}` was rolled back; resuming would apply it again",
+                args.journal.display()
+            ),
+        )
+        .hint("plan again and apply the new plan (the organization may have changed)"));
+    }
+    if progress.finished {
+        journal.close();
+        out.status("Finished", "this apply has already finished; nothing to do");
+        return Ok(Exit::Ok);
+    }
+    if let Err(e) = confirm(args.run.yes, "Resume", &plan, out) {
+        journal.close();
+        return Err(e);
+    }
+    let session = match Session::connect(global, out).await {
+        Ok(s) => s,
+        Err(e) => {
+            journal.close();
+            return Err(e);
+        }
+    };
+    if let Err(e) = check_caller(&session, &plan).await {
+        journal.close();
+        session.close().await;
+        return Err(e);
+    }
+    let started = journal.append(Event::RunStarted {
+        command: "resume".into(),
+        pid: std::process::id(),
+        host: journal::host_name(),
+    });
+    match started {
+        Ok(r) => records.push(r),
+        Err(e) => {
+            journal.close();
+            session.close().await;
+            return Err(journal_error(e));
+        }
+    }
+    let result = execute(&session, &plan, journal, records, opts, Mode::Forward, out).await;
+    session.close().await;
+    result
+}
+
+pub async fn rollback(
+    global: &GlobalArgs,
+    args: &RollbackArgs,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let opts = options(&args.run)?;
+    let (mut journal, mut records, plan) =
+        open_journal(&args.journal, "rollback", args.run.force_unlock, out)?;
+    let progress = journal::fold(&records);
+    if let Some(to) = &args.to
+        && !progress.checkpoints.contains(to)
+    {
+        journal.close();
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("`{to}` is not a checkpoint of this apply"),
+        )
+        .hint(if progress.checkpoints.is_empty() {
+            "no stage has finished yet; roll back everything (without --to)".to_string()
+        } else {
+            format!("checkpoints recorded: {}", progress.checkpoints.join(", "))
+        }));
+    }
+    if let Some(rb) = &progress.rollback
+        && rb.finished
+        && rb.to == args.to
+    {
+        journal.close();
+        out.status(
+            "Rolled back",
+            "this rollback has already finished; nothing to do",
+        );
+        return Ok(Exit::Ok);
+    }
+    if let Err(e) = confirm(args.run.yes, "Roll back", &plan, out) {
+        journal.close();
+        return Err(e);
+    }
+    let session = match Session::connect(global, out).await {
+        Ok(s) => s,
+        Err(e) => {
+            journal.close();
+            return Err(e);
+        }
+    };
+    if let Err(e) = check_caller(&session, &plan).await {
+        journal.close();
+        session.close().await;
+        return Err(e);
+    }
+    for event in [
+        Event::RollbackStarted {
+            to: args.to.clone(),
+        },
+        Event::RunStarted {
+            command: "rollback".into(),
+            pid: std::process::id(),
+            host: journal::host_name(),
+        },
+    ] {
+        match journal.append(event) {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                journal.close();
+                session.close().await;
+                return Err(journal_error(e));
+            }
+        }
+    }
+    let result = execute(
+        &session,
+        &plan,
+        journal,
+        records,
+        opts,
+        Mode::Rollback(args.to.as_deref()),
+        out,
+    )
+    .await;
+    session.close().await;
+    result
+}
+
+pub fn status(args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
+    let records = journal::read(&args.journal).map_err(journal_error)?;
+    let progress = journal::fold(&records);
+    let Some(started) = &progress.started else {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("journal `{}` has no start record", args.journal.display()),
+        ));
+    };
+    let plan = load_plan(Path::new(&started.plan_path))?;
+    let s = status::status(&plan, &progress, &args.journal.display().to_string());
+    match out.format {
+        Format::Json => out.json(&s),
+        Format::Text => out.text(&render_status(&s, out)),
+    }
+    Ok(Exit::Ok)
+}
+
+/// The plan file beside a journal (`x.journal.jsonl` → `x.plan.json`), for hints.
+fn plan_file_hint(journal: &str, name: &str) -> String {
+    match journal.strip_suffix(".journal.jsonl") {
+        Some(stem) => format!("{stem}.plan.json"),
+        None => format!("plans/{name}.plan.json"),
+    }
+}
