@@ -134,7 +134,7 @@ pub struct RunArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Steps running at once within a stage (Control Tower allows 10 control operations at once).
+    /// Control operations at once within a stage (Control Tower runs at most 10); as many Organizations steps run beside them.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
     pub max_concurrency: u64,
     /// At the console step, poll this long (e.g. 45m) for the person to turn the region deny off.

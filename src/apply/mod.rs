@@ -53,13 +53,13 @@ pub fn now_rfc3339() -> String {
 /// How a run behaves.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Steps running at once within a stage (1..=10).
+    /// Control operations at once within a stage (1..=10), and as many other steps beside them.
     pub max_concurrency: usize,
     /// How long to wait at the console gate; `None`: stop there at once.
     pub console_wait: Option<Duration>,
     /// A stage starts only if its estimate fits before this instant.
     pub window_end: Option<time::OffsetDateTime>,
-    /// First interval between polls of an operation (it grows to `poll_max`).
+    /// Shortest interval between polls of an operation (see [`poll_interval`]).
     pub poll_initial: Duration,
     pub poll_max: Duration,
 }
@@ -70,7 +70,7 @@ impl Default for Options {
             max_concurrency: 8,
             console_wait: None,
             window_end: None,
-            poll_initial: Duration::from_millis(500),
+            poll_initial: Duration::from_millis(250),
             poll_max: Duration::from_secs(15),
         }
     }
@@ -138,6 +138,9 @@ pub struct Run<'a, O, C, I> {
     journal: Mutex<(Journal, Vec<Record>)>,
     started: Instant,
     targets: Vec<String>,
+    /// The earliest time an operation of this run was seen still running
+    /// just before it was seen ended: where to poll densely (see [`next_poll`]).
+    operation_ends: Mutex<Option<Duration>>,
 }
 
 /// What observing a step's effect found.
@@ -241,6 +244,7 @@ where
             journal: Mutex::new((journal, records)),
             started: Instant::now(),
             targets: target_ids(plan),
+            operation_ends: Mutex::new(None),
         }
     }
 
@@ -355,8 +359,9 @@ where
         })
     }
 
-    /// Runs a stage's steps, at most `max_concurrency` at once, honouring
-    /// `after`. `None` when every step is verified.
+    /// Runs a stage's steps, at most `max_concurrency` control operations and
+    /// `max_concurrency` other steps at once, honouring `after`. `None` when
+    /// every step is verified.
     async fn run_stage(&self, stage: &Stage) -> Result<Option<Outcome>, RunError> {
         let done_before: Vec<String> = {
             let p = self.progress();
@@ -376,21 +381,46 @@ where
         let mut running = FuturesUnordered::new();
         let mut failure: Option<(String, String)> = None;
         let limit = self.options.max_concurrency.clamp(1, MAX_CONCURRENCY);
+        // Control operations (minutes each on AWS, at most 10 at once) and the
+        // quick Organizations calls have their own `limit` each, so the calls
+        // run beside the operations instead of holding up the next one.
+        let (mut operations, mut calls) = (0usize, 0usize);
         loop {
-            while failure.is_none() && running.len() < limit && !self.stop.load(Ordering::SeqCst) {
-                let Some(pos) = pending
-                    .iter()
-                    .position(|s| s.after.iter().all(|a| finished.contains(a)))
-                else {
+            while failure.is_none() && !self.stop.load(Ordering::SeqCst) {
+                let ready = |s: &&Step| s.after.iter().all(|a| finished.contains(a));
+                let Some(pos) = pending.iter().position(|s| {
+                    ready(s)
+                        && if is_control_operation(s) {
+                            operations < limit
+                        } else {
+                            calls < limit
+                        }
+                }) else {
                     break;
                 };
                 let step = pending.remove(pos);
-                running
-                    .push(async move { (step.id.clone(), self.forward_step(stage, step).await) });
+                let operation = is_control_operation(step);
+                if operation {
+                    operations += 1;
+                } else {
+                    calls += 1;
+                }
+                running.push(async move {
+                    (
+                        step.id.clone(),
+                        operation,
+                        self.forward_step(stage, step).await,
+                    )
+                });
             }
-            let Some((id, result)) = running.next().await else {
+            let Some((id, operation, result)) = running.next().await else {
                 break;
             };
+            if operation {
+                operations -= 1;
+            } else {
+                calls -= 1;
+            }
             match result {
                 Ok(()) => finished.push(id),
                 Err(RunError::Journal(e)) => return Err(RunError::Journal(e)),
@@ -569,7 +599,10 @@ where
                     if !known {
                         self.record_operation(step_id, &operation, Some(&enabled_control), undo)?;
                     }
-                    if !self.wait_operation(stage, step_id, &operation).await? {
+                    if !self
+                        .wait_operation(stage, step_id, &operation, false)
+                        .await?
+                    {
                         failed_ops += 1;
                         if failed_ops >= MAX_FAILED_OPERATIONS {
                             return Err(RunError::Invalid(format!(
@@ -811,7 +844,7 @@ where
                     format!("Control Tower operation {op} started")
                 },
             );
-            return match self.wait_operation(stage, step, &op).await {
+            return match self.wait_operation(stage, step, &op, true).await {
                 Ok(succeeded) => Ok(Some(succeeded)),
                 Err(e) => Err(AwsError {
                     service: "ctmigrate",
@@ -824,19 +857,30 @@ where
         Ok(None)
     }
 
-    /// Polls a control operation with growing intervals until it ends.
+    /// Polls a control operation until it ends (see [`next_poll`]).
     /// `Ok(true)` when it SUCCEEDED, `Ok(false)` when it FAILED (journaled).
+    /// `fresh`: the operation was started just now, so its running time is
+    /// known and teaches where later operations will end.
     async fn wait_operation(
         &self,
         stage: &Stage,
         step: &str,
         operation: &str,
+        fresh: bool,
     ) -> Result<bool, RunError> {
         let started = Instant::now();
-        let mut interval = self.options.poll_initial;
+        let mut last_running: Option<Duration> = None;
         loop {
+            let asked_at = started.elapsed();
             let op: ControlOperation =
                 live::retry(|| self.live.ct.get_control_operation(operation)).await?;
+            if matches!(op.status.as_str(), "SUCCEEDED" | "FAILED")
+                && fresh
+                && let Some(running) = last_running
+                && let Ok(mut ends) = self.operation_ends.lock()
+            {
+                *ends = Some(ends.map_or(running, |e| e.min(running)));
+            }
             match op.status.as_str() {
                 "SUCCEEDED" => return Ok(true),
                 "FAILED" => {
@@ -863,8 +907,15 @@ where
                     crate::plan::human_duration(OPERATION_TIMEOUT.as_secs())
                 )));
             }
-            tokio::time::sleep(interval).await;
-            interval = (interval * 3 / 2).min(self.options.poll_max);
+            last_running = Some(asked_at);
+            let expected = self.operation_ends.lock().ok().and_then(|e| *e);
+            tokio::time::sleep(next_poll(
+                started.elapsed(),
+                expected,
+                self.options.poll_initial,
+                self.options.poll_max,
+            ))
+            .await;
         }
     }
 
@@ -1293,6 +1344,53 @@ pub fn describe(call: &ApiCall) -> String {
     parts.join(" ")
 }
 
+/// A step whose request starts a Control Tower control operation.
+fn is_control_operation(step: &Step) -> bool {
+    step.request.as_ref().is_some_and(|r| {
+        r.service == "controltower"
+            && matches!(
+                r.operation.as_str(),
+                "EnableControl" | "DisableControl" | "UpdateEnabledControl"
+            )
+    })
+}
+
+/// The wait before the next poll of an operation that has run `elapsed`:
+/// a fifth of that, between `min` and `max`. The end is then noticed within
+/// 20% of the operation's own duration (or `min`), whether it takes two
+/// seconds on a sandbox or three minutes on AWS, with about 25 polls for an
+/// operation of minutes.
+pub fn poll_interval(elapsed: Duration, min: Duration, max: Duration) -> Duration {
+    (elapsed / 5).clamp(min, max.max(min))
+}
+
+/// The wait before the next poll of an operation that has run `elapsed`,
+/// when earlier operations of this run were still running at `expected`
+/// just before they ended. Before that point the usual schedule
+/// ([`poll_interval`]) runs but never overshoots it; from 0.9x to 1.3x of
+/// it, polls come every 1/40 of it (at least 50 ms), about 16 polls, so an
+/// operation's end is noticed within a few percent of its duration without
+/// polling densely all the time. Without `expected`: the usual schedule.
+pub fn next_poll(
+    elapsed: Duration,
+    expected: Option<Duration>,
+    min: Duration,
+    max: Duration,
+) -> Duration {
+    let usual = poll_interval(elapsed, min, max);
+    let Some(e) = expected.filter(|e| !e.is_zero()) else {
+        return usual;
+    };
+    let (from, to) = (e.mul_f64(0.9), e.mul_f64(1.3));
+    if elapsed < from {
+        usual.min(from - elapsed)
+    } else if elapsed < to {
+        usual.min((e / 40).max(Duration::from_millis(50)))
+    } else {
+        usual
+    }
+}
+
 /// What a person does in the console to turn the landing-zone region deny back on.
 pub fn console_on_instructions(plan: &Plan) -> Vec<String> {
     vec![
@@ -1309,6 +1407,52 @@ pub fn console_on_instructions(plan: &Plan) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polls_come_every_fifth_of_the_running_time_within_bounds() {
+        let ms = Duration::from_millis;
+        let (min, max) = (ms(250), Duration::from_secs(15));
+        assert_eq!(poll_interval(ms(0), min, max), min);
+        assert_eq!(poll_interval(ms(1000), min, max), min);
+        assert_eq!(poll_interval(ms(2000), min, max), ms(400));
+        assert_eq!(poll_interval(Duration::from_secs(600), min, max), max);
+        // A maximum below the minimum does not panic; the minimum wins.
+        assert_eq!(poll_interval(ms(10), ms(500), ms(100)), ms(500));
+        // A 3-minute operation takes about 25 polls.
+        let (mut t, mut polls) = (Duration::ZERO, 0);
+        while t < Duration::from_secs(180) {
+            t += poll_interval(t, min, max);
+            polls += 1;
+        }
+        assert!((15..=35).contains(&polls), "{polls}");
+    }
+
+    #[test]
+    fn polls_gather_where_earlier_operations_ended() {
+        let ms = Duration::from_millis;
+        let (min, max) = (ms(250), Duration::from_secs(15));
+        // Nothing learned yet: the usual schedule.
+        assert_eq!(next_poll(ms(2000), None, min, max), ms(400));
+        // Earlier operations were still running at 1.8 s: no overshoot of 1.62 s,
+        // then polls every 50 ms until 2.34 s, then the usual schedule again.
+        let e = Some(ms(1800));
+        assert_eq!(next_poll(ms(1500), e, min, max), ms(120));
+        assert_eq!(next_poll(ms(1700), e, min, max), ms(50));
+        assert_eq!(next_poll(ms(2300), e, min, max), ms(50));
+        assert_eq!(next_poll(ms(2400), e, min, max), ms(480));
+        // A 3-minute operation: dense polls every 4.5 s, about 16 of them.
+        let e = Some(Duration::from_secs(180));
+        assert_eq!(next_poll(Duration::from_secs(170), e, min, max), ms(4500));
+        let (mut t, mut dense) = (Duration::ZERO, 0);
+        while t < Duration::from_secs(240) {
+            let step = next_poll(t, e, min, max);
+            if step == ms(4500) {
+                dense += 1;
+            }
+            t += step;
+        }
+        assert!((12..=18).contains(&dense), "{dense}");
+    }
 
     #[test]
     fn placeholders_resolve_from_recorded_outputs() {

@@ -21,7 +21,8 @@ use crate::output::{Format, Output, RunView, render_status};
 use crate::plan::{self, Plan, PlanRequest};
 
 /// First interval between polls of a control operation or of the console
-/// step (default 500ms, growing to 15s); rehearsals on a fast sandbox lower it.
+/// step (default 250ms; operations are polled every fifth of their running
+/// time, up to 15s); rehearsals on a fast sandbox lower it.
 pub const POLL_ENV: &str = "CTMIGRATE_POLL_INTERVAL";
 
 /// The default journal beside the plan: `<dir>/<name>.journal.jsonl`.

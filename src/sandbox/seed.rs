@@ -539,6 +539,35 @@ mod tests {
     }
 
     #[test]
+    fn wide_scenario_registers_fifty_first_tier_ous_each_under_the_region_deny() {
+        let w = scenario("wide", Settings::default()).unwrap();
+        let first_tier = w.registered_first_tier_ou_ids();
+        assert_eq!(first_tier.len(), WIDE_FIRST_TIER_OUS);
+        for ou in &first_tier {
+            assert_eq!(
+                w.region_denies_on(ou),
+                vec!["GRREGIONDENY".to_string()],
+                "{ou}"
+            );
+        }
+        // Distinct identifiers: two guardrail policies, a baseline and the
+        // controls per registered OU, none overwriting another's.
+        let guardrails = w
+            .policies
+            .values()
+            .filter(|p| p.name.starts_with(GUARDRAIL_PREFIX))
+            .count();
+        assert_eq!(guardrails, 2 * (WIDE_FIRST_TIER_OUS + 2));
+        let baselines: std::collections::BTreeSet<_> = w.baselines.iter().map(|b| &b.arn).collect();
+        assert_eq!(baselines.len(), w.baselines.len());
+        let controls: std::collections::BTreeSet<_> =
+            w.enabled_controls.iter().map(|c| &c.arn).collect();
+        assert_eq!(controls.len(), w.enabled_controls.len());
+        assert_eq!(w.accounts.len(), 13 + 46);
+        assert!(SCENARIOS.contains(&"wide"));
+    }
+
+    #[test]
     fn unknown_scenario_is_none() {
         assert!(scenario("nope", Settings::default()).is_none());
     }

@@ -799,3 +799,62 @@ fn a_same_named_policy_not_made_by_ctmigrate_is_never_adopted() {
     assert!(err.contains("managed-by=ctmigrate"), "{err}");
     assert_eq!(normalised(dir.path()), before, "nothing was attached");
 }
+
+#[test]
+fn sigterm_lets_running_operations_finish_then_stops_at_a_checkpoint() {
+    let dir = copy_of(template_dir());
+    let mut first = cli(dir.path(), &["apply", "--plan", PLAN, "--yes"]);
+    let child = first
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !journal_has(dir.path(), "operation_started") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "apply never started a control operation"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("stopped at a checkpoint: interrupted"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ctmigrate --sandbox --sandbox-dir sb resume --journal"),
+        "{err}"
+    );
+    // Every operation that had started was waited for and recorded.
+    let records = journal_records(dir.path());
+    let started: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["event"] == "operation_started")
+        .map(|r| &r["step"])
+        .collect();
+    assert!(!started.is_empty());
+    for step in &started {
+        assert!(
+            records
+                .iter()
+                .any(|r| r["event"] == "step_verified" && &&r["step"] == step),
+            "{step} was left in flight"
+        );
+    }
+    assert!(records.iter().any(|r| r["event"] == "stopped"));
+    assert!(!records.iter().any(|r| r["event"] == "waiting_for_console"));
+    // The lock was released, and resume takes it from there.
+    assert!(!dir.path().join(format!("{JOURNAL}.lock")).exists());
+    let first = resume(dir.path(), None);
+    drive_to_end(dir.path(), first);
+    assert_eq!(&normalised(dir.path()), &baseline().0);
+    assert_always_covered(dir.path(), "sigterm");
+}
