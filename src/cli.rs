@@ -116,6 +116,8 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print a plan's proof matrix (before, after each stage, what changes) against the live org.
     Simulate(SimulateArgs),
+    /// Explain an AccessDenied error: which SCP statement denies it, which inference profile and Regions are involved, and the fix.
+    Explain(ExplainArgs),
     /// Execute a saved plan: staged, journaled, resumable, with the console step as a gate.
     Apply(ApplyArgs),
     /// Continue an apply from its journal (after the console step, a stop or a crash).
@@ -358,6 +360,20 @@ pub struct SimulateArgs {
     /// The plan file (plans/<name>.plan.json).
     #[arg(long, value_name = "FILE")]
     pub plan: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text as you got it (quote it), or `-` to read it from stdin.
+    /// Without TEXT, stdin is read when it is not a terminal.
+    #[arg(value_name = "TEXT", num_args = 0.., allow_hyphen_values = true)]
+    pub text: Vec<String>,
+    /// The Region the request went to, for messages that name none (no resource ARN).
+    #[arg(long, value_name = "REGION")]
+    pub requested_region: Option<String>,
+    /// Only read the message; do not look at the organization.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[cfg(test)]

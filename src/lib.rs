@@ -22,6 +22,8 @@
 //! - [`plan`]: the migration plan, its Markdown and JSON Schema (pure).
 //! - [`apply`]: executes a saved plan (staged, journaled, resumable,
 //!   reversible) through the aws traits; the journal is its only memory.
+//! - [`explain`]: reads an AccessDenied message and judges it against a
+//!   snapshot with the policy evaluator: the denying statement and the fix (pure).
 //! - [`regions`]: Region facts (commercial Regions, name shape).
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`error`]: the error type, its hints and the exit codes.
@@ -36,6 +38,7 @@ pub mod commands;
 pub mod detect;
 pub mod discover;
 pub mod error;
+pub mod explain;
 pub mod model;
 pub mod output;
 pub mod plan;

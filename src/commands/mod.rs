@@ -5,6 +5,7 @@
 
 mod apply;
 mod detect;
+mod explain;
 mod plan;
 mod policy;
 mod sandbox;
@@ -22,6 +23,7 @@ pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Re
         Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
         Command::Simulate(args) => simulate::run(global, &args, out).await,
+        Command::Explain(args) => explain::run(global, &args, out).await,
         Command::Apply(args) => apply::apply(global, &args, out).await,
         Command::Resume(args) => apply::resume(global, &args, out).await,
         Command::Rollback(args) => apply::rollback(global, &args, out).await,

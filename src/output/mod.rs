@@ -6,6 +6,7 @@
 
 mod apply;
 mod detect;
+mod explain;
 mod matrix;
 mod plan;
 
@@ -19,6 +20,7 @@ use crate::error::Error;
 
 pub use apply::{RunView, render_status};
 pub use detect::render_detect;
+pub use explain::render_explanation;
 pub use matrix::render_matrix;
 pub use plan::render_plan_summary;
 

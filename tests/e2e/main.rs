@@ -5,6 +5,7 @@
 mod apply_cli;
 mod common;
 mod detect_cli;
+mod explain_cli;
 mod external;
 mod plan_cli;
 mod policy_cli;

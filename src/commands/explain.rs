@@ -1,0 +1,94 @@
+//! `ctmigrate explain [TEXT | -]`: read an access-denied message, read the
+//! organization (unless `--offline`), and print what denies it and the fix.
+
+use std::io::{IsTerminal, Read};
+
+use super::Session;
+use crate::cli::{ExplainArgs, GlobalArgs};
+use crate::error::{Error, ErrorKind, Exit};
+use crate::explain;
+use crate::output::{Format, Output, render_explanation};
+
+/// The message: the arguments joined, `-` or nothing for stdin.
+fn message(args: &ExplainArgs) -> Result<String, Error> {
+    let from_stdin = args.text.is_empty() || args.text == ["-"];
+    if !from_stdin {
+        return Ok(args.text.join(" "));
+    }
+    let stdin = std::io::stdin();
+    if args.text.is_empty() && stdin.is_terminal() {
+        return Err(Error::new(ErrorKind::Usage, "no error text to explain")
+            .hint(format!(
+                "paste it in quotes, e.g. ctmigrate explain '{}', or pipe it: pbpaste | ctmigrate explain -",
+                explain::EXAMPLE
+            )));
+    }
+    let mut text = String::new();
+    stdin.lock().read_to_string(&mut text).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("cannot read the error text from stdin: {e}"),
+        )
+        .hint("pass the text as an argument instead")
+    })?;
+    Ok(text)
+}
+
+pub async fn run(global: &GlobalArgs, args: &ExplainArgs, out: &Output) -> Result<Exit, Error> {
+    let text = message(args)?;
+    let denial = explain::parse(&text).map_err(|why| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("cannot read the error text: {why}"),
+        )
+        .hint(format!(
+            "paste the whole message, for example: {}",
+            explain::EXAMPLE
+        ))
+    })?;
+    if let Some(r) = &args.requested_region
+        && !crate::regions::is_region_name(r)
+        && r != crate::regions::UNSPECIFIED
+    {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("--requested-region `{r}` is not a Region name"),
+        )
+        .hint("write it like us-east-2"));
+    }
+    let explanation = if args.offline {
+        explain::offline(denial)
+    } else {
+        let session = Session::connect(global, out).await?;
+        let spinner = out.spinner("Reading the organization");
+        let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
+        let snapshot = match snapshot {
+            Ok(s) => s,
+            Err(e) => {
+                spinner.finish();
+                session.close().await;
+                return Err(e);
+            }
+        };
+        spinner.set("Reading inference profiles");
+        let profiles = crate::discover::inference_profiles(
+            &session.aws,
+            &snapshot.landing_zone.governed_regions,
+        )
+        .await;
+        spinner.finish();
+        session.close().await;
+        explain::against(
+            &snapshot,
+            &profiles,
+            denial,
+            args.requested_region.as_deref(),
+        )
+        .map_err(|e| Error::new(ErrorKind::Aws, e))?
+    };
+    match out.format {
+        Format::Json => out.json(&explanation),
+        Format::Text => out.text(&render_explanation(&explanation, out)),
+    }
+    Ok(Exit::Ok)
+}

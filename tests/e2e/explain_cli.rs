@@ -1,0 +1,268 @@
+//! `explain` through the real binary on the sandbox: the two messages of
+//! the published write-ups, before and after a migration, and the input
+//! errors.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+const SONNET4_US_EAST_2: &str =
+    "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0";
+const SONNET45_GLOBAL: &str =
+    "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+fn message(principal: &str, action: &str, resource: &str) -> String {
+    format!(
+        "An error occurred (AccessDeniedException) when calling the ConverseStream operation: User: {principal} is not authorized to perform: {action} on resource: {resource} with an explicit deny in a service control policy"
+    )
+}
+
+fn dev_genai() -> &'static str {
+    "arn:aws:sts::666666666667:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/dev@example.com"
+}
+
+fn prod_app() -> &'static str {
+    "arn:aws:iam::555555555555:user/bob"
+}
+
+fn explain_json(dir: &Path, text: &str) -> Value {
+    let (code, out, err) = run(ctmigrate(dir).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "--format",
+        "json",
+        "explain",
+        text,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn deniers(v: &Value) -> Vec<String> {
+    v["verdict"]["denied_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["denier"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn migrate(dir: &Path) {
+    let step = |args: &[&str]| {
+        let (code, out, err) = run(ctmigrate(dir)
+            .env("CTMIGRATE_POLL_INTERVAL", "40ms")
+            .args(["--sandbox", "--sandbox-dir", "sb"])
+            .args(args));
+        (code, out, err)
+    };
+    let (code, _, err) = step(&[
+        "plan",
+        "--inference-profile",
+        "us",
+        "--permitted-account",
+        "666666666667",
+        "--name",
+        "m",
+        "--out",
+        "plans",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = step(&["apply", "--plan", "plans/m.plan.json", "--yes"]);
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = run(ctmigrate(dir).args([
+        "sandbox",
+        "console",
+        "--sandbox-dir",
+        "sb",
+        "region-deny",
+        "off",
+        "--wait",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = step(&["resume", "--journal", "plans/m.journal.jsonl", "--yes"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn the_published_messages_before_and_after_a_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, _, err) = run(ctmigrate(d).args([
+        "sandbox",
+        "reset",
+        "--sandbox-dir",
+        "sb",
+        "--control-op-delay",
+        "60ms",
+        "--landing-zone-op-delay",
+        "120ms",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let regional = message(
+        dev_genai(),
+        "bedrock:InvokeModelWithResponseStream",
+        SONNET4_US_EAST_2,
+    );
+    let global = message(prod_app(), "bedrock:InvokeModel", SONNET45_GLOBAL);
+
+    // Before: the landing-zone region deny, on the first-tier OU above each account.
+    let v = explain_json(d, &regional);
+    assert_eq!(v["denial"]["region"], "us-east-2");
+    assert_eq!(v["account_name"], "dev-genai");
+    assert_eq!(v["verdict"]["allowed"], false);
+    assert_eq!(deniers(&v), ["landing_zone_region_deny"]);
+    assert_eq!(v["verdict"]["denied_by"][0]["sid"], "GRREGIONDENY");
+    assert_eq!(v["verdict"]["denied_by"][0]["target_name"], "Workloads");
+    let us = &v["profiles"][0];
+    assert_eq!(us["id"], "us.anthropic.claude-sonnet-4-20250514-v1:0");
+    assert_eq!(
+        us["blocked"],
+        serde_json::json!(["us-east-2", "us-west-2"]),
+        "{us}"
+    );
+    assert!(
+        v["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("ctmigrate plan --inference-profile us --permitted-account 666666666667")
+    );
+
+    let g = explain_json(d, &global);
+    assert_eq!(g["denial"]["region"], "unspecified");
+    assert_eq!(deniers(&g), ["landing_zone_region_deny"]);
+    assert!(
+        g["verdict"]["profile"]
+            .as_str()
+            .unwrap()
+            .starts_with("global.")
+    );
+    assert!(g["fix"][0].as_str().unwrap().contains("--allow-global"));
+
+    // The text report names the statement and carries no escape codes.
+    let (code, text, err) =
+        run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "explain", &regional]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("DENIED in us-east-2 through us.anthropic"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sid GRREGIONDENY, attached to Workloads"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+
+    migrate(d);
+
+    // After: the permitted account's us. call goes through ...
+    let v = explain_json(d, &regional);
+    assert_eq!(v["verdict"]["allowed"], true, "{v}");
+    assert_eq!(v["profiles"][0]["blocked"], serde_json::json!([]));
+    assert!(v["fix"][0].as_str().unwrap().contains("allow this request"));
+    // ... another account's is fenced by the companion SCP ...
+    let other = message(prod_app(), "bedrock:InvokeModel", SONNET4_US_EAST_2);
+    let o = explain_json(d, &other);
+    assert_eq!(deniers(&o), ["companion"], "{o}");
+    assert!(
+        o["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("--permitted-account 555555555555")
+    );
+    // ... and the unapproved global profile stays denied, by the companion, not PV.1.
+    let dg = message(dev_genai(), "bedrock:InvokeModel", SONNET45_GLOBAL);
+    let g = explain_json(d, &dg);
+    assert_eq!(deniers(&g), ["companion"], "{g}");
+    // Everything else is still fenced by PV.1.
+    let ec2 = "An error occurred (UnauthorizedOperation) when calling the RunInstances operation: User: arn:aws:sts::666666666667:assumed-role/app/x is not authorized to perform: ec2:DescribeInstances with an explicit deny in a service control policy";
+    let (code, out, err) = run(ctmigrate(d).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "--format",
+        "json",
+        "explain",
+        "--requested-region",
+        "us-east-2",
+        ec2,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let e: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(deniers(&e), ["pv1"], "{e}");
+}
+
+#[test]
+fn stdin_offline_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // From stdin with `-`, without the organization.
+    let mut child = ctmigrate(d)
+        .args(["--format", "json", "explain", "--offline", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            message(dev_genai(), "bedrock:InvokeModel", SONNET4_US_EAST_2)
+                .replace(" on resource", "\n  on resource")
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["denial"]["kind"], "service_control_policy");
+    assert_eq!(v["verdict"], Value::Null);
+    assert!(!d.join(".ctmigrate").exists(), "offline touched no sandbox");
+
+    // Model access is not an SCP matter.
+    let (code, out, _) = run(ctmigrate(d).args([
+        "explain",
+        "--offline",
+        "An error occurred (AccessDeniedException) when calling the InvokeModel operation: You don't have access to the model with the specified model ID.",
+    ]));
+    assert_eq!(code, 0);
+    assert!(out.contains("Model access"), "{out}");
+
+    // Text that is not an access-denied message: exit 65, with an example.
+    let (code, _, err) =
+        run(ctmigrate(d).args(["explain", "--offline", "ThrottlingException: Rate exceeded"]));
+    assert_eq!(code, 65, "{err}");
+    assert!(
+        err.contains("does not look like an access-denied message"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: paste the whole message, for example: An error occurred (AccessDeniedException)"
+        ),
+        "{err}"
+    );
+    // Empty stdin.
+    let (code, _, err) = run(Command::new(env!("CARGO_BIN_EXE_ctmigrate"))
+        .current_dir(d)
+        .args(["explain", "--offline"])
+        .stdin(Stdio::null()));
+    assert_eq!(code, 65, "{err}");
+    assert!(err.contains("the text is empty"), "{err}");
+    // A bad Region.
+    let (code, _, err) = run(ctmigrate(d).args([
+        "explain",
+        "--offline",
+        "--requested-region",
+        "mars-1",
+        &message(prod_app(), "bedrock:InvokeModel", SONNET4_US_EAST_2),
+    ]));
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("mars-1"), "{err}");
+}
