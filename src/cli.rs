@@ -20,8 +20,9 @@ use crate::plan::CompanionMode;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Without a command on a terminal: the guided session (`ctmigrate wizard`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Where the sandbox keeps its state unless told otherwise.
@@ -108,6 +109,8 @@ pub fn shell_word(word: &str) -> String {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The guided session: from what denies Bedrock today to a reviewed plan and, if you choose, the staged apply.
+    Wizard(WizardArgs),
     /// Report the landing zone, its region deny, governed Regions, first-tier OUs, SCPs and quotas. Reads only.
     Detect(DetectArgs),
     /// Build a reviewable migration plan (JSON + Markdown under plans/). Reads only.
@@ -360,6 +363,19 @@ pub struct SimulateArgs {
     /// The plan file (plans/<name>.plan.json).
     #[arg(long, value_name = "FILE")]
     pub plan: std::path::PathBuf,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct WizardArgs {
+    /// Replay a session from an answers file (the format `plan --answers` reads, plus `session`).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Record the session's answers to this file.
+    #[arg(long, value_name = "FILE")]
+    pub save_answers: Option<PathBuf>,
+    /// If you apply at the end: control operations at once (1..=10).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
+    pub max_concurrency: u64,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,8 @@ pub enum Exit {
     Locked = 75,
     /// The environment is not set up for the job (no Region, no Control Tower, wrong Region).
     Config = 78,
+    /// Interrupted (Ctrl-C) before anything was changed.
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -53,6 +55,8 @@ pub enum ErrorKind {
     Config,
     Aws,
     Internal,
+    /// Ctrl-C at a prompt: nothing was changed.
+    Interrupted,
 }
 
 /// A failure with everything needed to explain it.
@@ -101,6 +105,7 @@ impl Error {
             ErrorKind::Permission => Exit::Permission,
             ErrorKind::Config => Exit::Config,
             ErrorKind::Aws | ErrorKind::Internal => Exit::Failure,
+            ErrorKind::Interrupted => Exit::Interrupted,
         }
     }
 

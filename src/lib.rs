@@ -24,6 +24,9 @@
 //!   reversible) through the aws traits; the journal is its only memory.
 //! - [`explain`]: reads an AccessDenied message and judges it against a
 //!   snapshot with the policy evaluator: the denying statement and the fix (pure).
+//! - [`wizard`]: the guided session's choices (pure) and the one
+//!   [`wizard::Prompter`] trait every question goes through (terminal,
+//!   answers file, recorder); the session runs in `commands`.
 //! - [`regions`]: Region facts (commercial Regions, name shape).
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`error`]: the error type, its hints and the exit codes.
@@ -46,6 +49,7 @@ pub mod policy;
 pub mod regions;
 pub mod sandbox;
 pub mod snapshot;
+pub mod wizard;
 
 use std::ffi::OsString;
 

@@ -10,6 +10,7 @@ mod plan;
 mod policy;
 mod sandbox;
 mod simulate;
+mod wizard;
 
 use crate::aws::{Aws, ConfigError, ConnectOptions};
 use crate::cli::{Command, GlobalArgs};
@@ -17,8 +18,20 @@ use crate::error::{Error, ErrorKind, Exit};
 use crate::output::Output;
 
 /// Runs the parsed command.
-pub async fn dispatch(command: Command, global: &GlobalArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn dispatch(
+    command: Option<Command>,
+    global: &GlobalArgs,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let Some(command) = command else {
+        let defaults = crate::cli::WizardArgs {
+            max_concurrency: 8,
+            ..Default::default()
+        };
+        return wizard::run(global, &defaults, out).await;
+    };
     match command {
+        Command::Wizard(args) => wizard::run(global, &args, out).await,
         Command::Detect(args) => detect::run(global, &args, out).await,
         Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Policy(args) => policy::run(args, out),

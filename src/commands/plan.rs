@@ -13,6 +13,9 @@ use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, render_plan_summary};
 use crate::plan::{self, PlanInputs, PlanRequest};
 
+/// What an answers file holds, for error hints.
+pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
+
 fn invalid(message: String, hint: &str) -> Error {
     Error::new(ErrorKind::InvalidInput, message).hint(hint)
 }
@@ -27,10 +30,10 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
                     "check the path given to --answers",
                 )
             })?;
-            let from_file = serde_json::from_str::<PlanInputs>(&text).map_err(|e| {
+            let (from_file, _session) = crate::plan::inputs::read_answers(&text).map_err(|e| {
                 invalid(
                     format!("answers file `{}` is not valid: {e}", path.display()),
-                    "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, source_regions, scp_attachment_limit, scp_size_limit)",
+                    ANSWERS_HINT,
                 )
             })?;
             from_file.validate_values().map_err(|e| {
@@ -97,7 +100,7 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
     Ok(inputs)
 }
 
-fn check_name(name: &str) -> Result<(), Error> {
+pub fn check_name(name: &str) -> Result<(), Error> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name

@@ -9,6 +9,7 @@ mod detect;
 mod explain;
 mod matrix;
 mod plan;
+mod prompt;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -22,7 +23,8 @@ pub use apply::{RunView, render_status};
 pub use detect::render_detect;
 pub use explain::render_explanation;
 pub use matrix::render_matrix;
-pub use plan::render_plan_summary;
+pub use plan::{render_plan_review, render_plan_summary};
+pub use prompt::{CtrlCGuard, Terminal};
 
 /// Report format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -69,6 +71,11 @@ impl Output {
             verbose,
             progress: err_tty && !quiet,
         }
+    }
+
+    /// Whether stderr (where prompts and progress go) gets colour.
+    pub fn color_err(&self) -> bool {
+        self.color_err
     }
 
     /// Wraps `text` in the tone's escape codes when stdout has colour.

@@ -7,6 +7,21 @@ use crate::plan::{Plan, human_duration};
 
 /// Renders the summary printed by `ctmigrate plan`.
 pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> String {
+    let mut s = render_plan_review(p, out);
+    s.push_str(&format!(
+        "\nWrote {} and {}\n",
+        json.display(),
+        md.display()
+    ));
+    if p.applyable {
+        s.push_str(&format!("Review {} before applying it.\n", md.display()));
+    }
+    s
+}
+
+/// The plan for review: profiles, the changes per OU, the proof, what
+/// blocks it.
+pub fn render_plan_review(p: &Plan, out: &Output) -> String {
     let mut s = format!(
         "{} `{}` for {} (home Region {})\n\n",
         out.paint(Tone::Bold, "Plan"),
@@ -110,14 +125,6 @@ pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> St
         for e in &p.errors {
             s.push_str(&format!("  - {e}\n"));
         }
-    }
-    s.push_str(&format!(
-        "\nWrote {} and {}\n",
-        json.display(),
-        md.display()
-    ));
-    if p.applyable {
-        s.push_str(&format!("Review {} before applying it.\n", md.display()));
     }
     s
 }

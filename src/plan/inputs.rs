@@ -87,6 +87,70 @@ impl Default for PlanInputs {
     }
 }
 
+/// The guided session's own choices, kept in the answers file under
+/// `session` (the plan ignores them): where the plan is exported and
+/// whether to apply it at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionChoices {
+    /// Directory the plan is exported to.
+    #[serde(default = "default_plan_dir")]
+    pub plan_dir: String,
+    /// The plan's name (`<plan_dir>/<plan_name>.plan.json`).
+    #[serde(default = "default_plan_name")]
+    pub plan_name: String,
+    /// `later`: print the apply command; `now`: apply at once.
+    #[serde(default)]
+    pub apply: ApplyWhen,
+    /// For `apply: now`: the organization id, typed as the confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_organization: Option<String>,
+}
+
+fn default_plan_dir() -> String {
+    "plans".into()
+}
+
+fn default_plan_name() -> String {
+    "migration".into()
+}
+
+impl Default for SessionChoices {
+    fn default() -> Self {
+        SessionChoices {
+            plan_dir: default_plan_dir(),
+            plan_name: default_plan_name(),
+            apply: ApplyWhen::Later,
+            confirm_organization: None,
+        }
+    }
+}
+
+/// When the guided session applies the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplyWhen {
+    #[default]
+    Later,
+    Now,
+}
+
+/// Reads an answers file: the plan inputs, and the guided session's choices
+/// under `session` when present. Errors name the field.
+pub fn read_answers(text: &str) -> Result<(PlanInputs, Option<SessionChoices>), String> {
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let session = match value.as_object_mut() {
+        Some(map) => map.remove("session"),
+        None => return Err("the answers file must be a JSON object".into()),
+    };
+    let inputs: PlanInputs = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let session = session
+        .map(|s| serde_json::from_value::<SessionChoices>(s).map_err(|e| format!("session: {e}")))
+        .transpose()?;
+    Ok((inputs, session))
+}
+
 /// An input that cannot be used, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {

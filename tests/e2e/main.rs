@@ -11,3 +11,4 @@ mod plan_cli;
 mod policy_cli;
 mod proof;
 mod sandbox_rules;
+mod wizard_cli;

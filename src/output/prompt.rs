@@ -1,0 +1,261 @@
+//! The guided session's questions on a terminal (dialoguer on stderr): the
+//! one [`Prompter`] that asks a person. Ctrl-C while it asks ends the
+//! session with nothing changed, the terminal restored ([`CtrlCGuard`]).
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
+
+use crate::error::{Error, ErrorKind};
+use crate::plan::CompanionMode;
+use crate::wizard::{AccountChoice, ProfileChoice, Prompter};
+
+/// Asks on the terminal.
+pub struct Terminal {
+    theme: Box<dyn Theme>,
+}
+
+impl Terminal {
+    pub fn new(color: bool) -> Terminal {
+        Terminal {
+            theme: if color {
+                Box::new(ColorfulTheme::default())
+            } else {
+                Box::new(SimpleTheme)
+            },
+        }
+    }
+}
+
+/// While the session asks (before any change), Ctrl-C restores the
+/// terminal's mode and cursor, says that nothing was changed, and exits 130.
+/// Dropped (or [`CtrlCGuard::release`]d) before apply, which handles Ctrl-C
+/// itself by stopping at a checkpoint.
+pub struct CtrlCGuard {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CtrlCGuard {
+    pub fn install(out: &super::Output) -> CtrlCGuard {
+        let saved = TerminalMode::save();
+        let out = out.clone();
+        CtrlCGuard {
+            task: tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    saved.restore();
+                    let _ = console::Term::stderr().show_cursor();
+                    eprintln!();
+                    out.error(&interrupted());
+                    std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
+                }
+            }),
+        }
+    }
+
+    pub fn release(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for CtrlCGuard {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The terminal's mode on stdin, as it was before the prompts changed it.
+struct TerminalMode {
+    #[cfg(unix)]
+    saved: Option<libc::termios>,
+}
+
+impl TerminalMode {
+    fn save() -> TerminalMode {
+        #[cfg(unix)]
+        {
+            let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
+            // SAFETY: tcgetattr writes a termios into the pointer on success;
+            // it is read only when the call returned 0.
+            let saved = unsafe {
+                (libc::tcgetattr(libc::STDIN_FILENO, t.as_mut_ptr()) == 0).then(|| t.assume_init())
+            };
+            TerminalMode { saved }
+        }
+        #[cfg(not(unix))]
+        TerminalMode {}
+    }
+
+    fn restore(&self) {
+        #[cfg(unix)]
+        if let Some(t) = &self.saved {
+            // SAFETY: `t` is a termios tcgetattr filled for this descriptor.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t);
+            }
+        }
+    }
+}
+
+fn interrupted() -> Error {
+    Error::new(
+        ErrorKind::Interrupted,
+        "the session was interrupted; nothing was changed",
+    )
+    .hint("run `ctmigrate` again to start over")
+}
+
+/// A prompt that could not be answered: Ctrl-C, or the terminal went away.
+fn prompt_error(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = e;
+    // The cursor may be hidden by the prompt that was interrupted.
+    let _ = console::Term::stderr().show_cursor();
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        interrupted()
+    } else {
+        Error::new(
+            ErrorKind::Usage,
+            format!("cannot read the answer from the terminal: {io}"),
+        )
+        .hint("run the session on a terminal, or replay it with `ctmigrate wizard --answers FILE`")
+    }
+}
+
+impl Prompter for Terminal {
+    fn profiles(&mut self, choices: &[ProfileChoice]) -> Result<Vec<String>, Error> {
+        let width = choices.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        let items: Vec<String> = choices
+            .iter()
+            .map(|c| {
+                format!(
+                    "{:<7} {:<width$}  → {}  {}",
+                    c.geography,
+                    c.id,
+                    c.destinations.join(", "),
+                    if c.blocked_today.is_empty() {
+                        "(works today)".to_string()
+                    } else {
+                        format!("(blocked today: {})", c.blocked_today.join(", "))
+                    }
+                )
+            })
+            .collect();
+        loop {
+            let picked = MultiSelect::with_theme(&*self.theme)
+                .with_prompt("Which inference profiles must work? (space selects, enter confirms)")
+                .items(&items)
+                .interact()
+                .map_err(prompt_error)?;
+            if !picked.is_empty() {
+                return Ok(picked.into_iter().map(|i| choices[i].id.clone()).collect());
+            }
+            eprintln!("Choose at least one profile (space selects).");
+        }
+    }
+
+    fn allow_global(&mut self, explanation: &str) -> Result<bool, Error> {
+        eprintln!("{explanation}");
+        Confirm::with_theme(&*self.theme)
+            .with_prompt("Allow the global. profiles you chose?")
+            .default(false)
+            .interact()
+            .map_err(prompt_error)
+    }
+
+    fn permitted_accounts(&mut self, choices: &[AccountChoice]) -> Result<Vec<String>, Error> {
+        // A fuzzy multi-select: type to filter, enter toggles, "Done" ends.
+        let mut chosen = vec![false; choices.len()];
+        loop {
+            let n = chosen.iter().filter(|c| **c).count();
+            let mut items = vec![format!("Done ({n} selected)")];
+            items.extend(choices.iter().zip(&chosen).map(|(c, on)| {
+                format!(
+                    "[{}] {} / {} ({})",
+                    if *on { "x" } else { " " },
+                    c.ou_path,
+                    c.name,
+                    c.id
+                )
+            }));
+            let i = FuzzySelect::with_theme(&*self.theme)
+                .with_prompt("Accounts that may run inference outside the allowed Regions (type to filter, enter toggles, Done ends)")
+                .items(&items)
+                .default(0)
+                .interact()
+                .map_err(prompt_error)?;
+            if i == 0 {
+                return Ok(choices
+                    .iter()
+                    .zip(&chosen)
+                    .filter(|(_, on)| **on)
+                    .map(|(c, _)| c.id.clone())
+                    .collect());
+            }
+            chosen[i - 1] = !chosen[i - 1];
+        }
+    }
+
+    fn companion_mode(&mut self, modes: &[(CompanionMode, &str)]) -> Result<CompanionMode, Error> {
+        let items: Vec<&str> = modes.iter().map(|(_, line)| *line).collect();
+        let i = Select::with_theme(&*self.theme)
+            .with_prompt("How should the companion SCP decide who runs Bedrock inference outside the allowed Regions?")
+            .items(&items)
+            .default(0)
+            .interact()
+            .map_err(prompt_error)?;
+        Ok(modes[i].0)
+    }
+
+    fn export(&mut self, dir: &str, name: &str) -> Result<(String, String), Error> {
+        let dir: String = Input::with_theme(&*self.theme)
+            .with_prompt("Export the plan to directory")
+            .default(dir.to_string())
+            .interact_text()
+            .map_err(prompt_error)?;
+        let name: String = Input::with_theme(&*self.theme)
+            .with_prompt("Plan name")
+            .default(name.to_string())
+            .validate_with(|n: &String| -> Result<(), String> {
+                if !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    Ok(())
+                } else {
+                    Err("letters, digits, - and _ only".into())
+                }
+            })
+            .interact_text()
+            .map_err(prompt_error)?;
+        Ok((dir, name))
+    }
+
+    fn overwrite(&mut self, path: &str) -> Result<bool, Error> {
+        Confirm::with_theme(&*self.theme)
+            .with_prompt(format!("{path} exists. Overwrite it?"))
+            .default(false)
+            .interact()
+            .map_err(prompt_error)
+    }
+
+    fn apply_now(&mut self, organization_id: &str) -> Result<Option<String>, Error> {
+        let i = Select::with_theme(&*self.theme)
+            .with_prompt("Apply the plan now, or later in a change window?")
+            .items([
+                "Later: print the apply command",
+                "Now: apply it, with the console step as a gate",
+            ])
+            .default(0)
+            .interact()
+            .map_err(prompt_error)?;
+        if i == 0 {
+            return Ok(None);
+        }
+        let typed: String = Input::with_theme(&*self.theme)
+            .with_prompt(format!(
+                "Type the organization id ({organization_id}) to apply"
+            ))
+            .allow_empty(true)
+            .interact_text()
+            .map_err(prompt_error)?;
+        Ok(Some(typed.trim().to_string()))
+    }
+}

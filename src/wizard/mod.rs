@@ -1,0 +1,181 @@
+//! The guided session's choices, computed from what was read (pure): the
+//! inference profiles to offer, grouped by geography with what they reach and
+//! whether that works today; the accounts to offer, grouped by OU; the
+//! companion modes with a line each. The questions go through [`Prompter`];
+//! the session itself runs in `commands::wizard`. It must not print or call AWS.
+
+pub mod prompter;
+
+pub use prompter::{AccountChoice, ProfileChoice, Prompter, Recorder, Replay};
+
+use std::collections::BTreeMap;
+
+use crate::discover::ProfilesByRegion;
+use crate::model::arn_region;
+use crate::plan::CompanionMode;
+use crate::regions::UNSPECIFIED;
+use crate::snapshot::Snapshot;
+
+/// Geographies in the order they are offered.
+const GEOGRAPHY_ORDER: [&str; 7] = ["us", "eu", "apac", "jp", "au", "ca", "global"];
+
+/// Why `global.` profiles need their own yes.
+pub const GLOBAL_EXPLANATION: &str = "A global. profile can send a request to any commercial Region, and its Region-less leg carries aws:RequestedRegion = \"unspecified\", which no Region list matches. Allowing it means the companion SCP lets Bedrock inference go anywhere through that profile.";
+
+/// The companion modes with one line each, the default first.
+pub fn companion_modes() -> Vec<(CompanionMode, &'static str)> {
+    vec![
+        (
+            CompanionMode::Strict,
+            "strict: outside the allowed Regions, only permitted accounts, and only through the chosen profiles",
+        ),
+        (
+            CompanionMode::Accounts,
+            "accounts: outside the allowed Regions, permitted accounts through any profile",
+        ),
+        (
+            CompanionMode::Profiles,
+            "profiles: outside the allowed Regions, any account, but only through the chosen profiles",
+        ),
+    ]
+}
+
+/// Every profile read in a governed Region, once per id, with the Regions it
+/// was read in, its destinations and those outside `allowed` (the Regions the
+/// landing-zone region deny lets through), ordered by geography then id.
+pub fn profile_choices(profiles: &ProfilesByRegion, allowed: &[String]) -> Vec<ProfileChoice> {
+    let mut by_id: BTreeMap<String, ProfileChoice> = BTreeMap::new();
+    for (region, list) in profiles {
+        let Ok(list) = list else { continue };
+        for p in list {
+            let c = by_id.entry(p.id.clone()).or_insert_with(|| ProfileChoice {
+                id: p.id.clone(),
+                geography: p
+                    .id
+                    .split_once('.')
+                    .map(|(g, _)| g)
+                    .filter(|g| GEOGRAPHY_ORDER.contains(g))
+                    .unwrap_or("other")
+                    .to_string(),
+                source_regions: Vec::new(),
+                destinations: Vec::new(),
+                blocked_today: Vec::new(),
+            });
+            c.source_regions.push(region.clone());
+            for arn in &p.model_arns {
+                let d = arn_region(arn).unwrap_or(UNSPECIFIED).to_string();
+                if !c.destinations.contains(&d) {
+                    c.destinations.push(d);
+                }
+            }
+        }
+    }
+    let mut out: Vec<ProfileChoice> = by_id.into_values().collect();
+    for c in &mut out {
+        c.source_regions.sort();
+        c.destinations.sort();
+        c.blocked_today = c
+            .destinations
+            .iter()
+            .filter(|d| !allowed.contains(d))
+            .cloned()
+            .collect();
+    }
+    out.sort_by_key(|c| {
+        (
+            GEOGRAPHY_ORDER
+                .iter()
+                .position(|g| *g == c.geography)
+                .unwrap_or(GEOGRAPHY_ORDER.len()),
+            c.id.clone(),
+        )
+    });
+    out
+}
+
+/// Every account but the management account (SCPs do not apply to it),
+/// ordered by OU path then name.
+pub fn account_choices(s: &Snapshot) -> Vec<AccountChoice> {
+    let mut out: Vec<AccountChoice> = s
+        .accounts
+        .iter()
+        .filter(|a| a.id != s.organization.management_account_id)
+        .map(|a| AccountChoice {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            ou_path: s
+                .ou(&a.parent_id)
+                .map(|o| o.path.clone())
+                .unwrap_or_else(|| "(root)".into()),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.ou_path, &a.name).cmp(&(&b.ou_path, &b.name)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::InferenceProfile;
+
+    fn profile(id: &str, source: &str, dests: &[&str]) -> InferenceProfile {
+        let model = id.split_once('.').map(|(_, m)| m).unwrap_or(id);
+        InferenceProfile {
+            id: id.into(),
+            arn: format!("arn:aws:bedrock:{source}:111111111111:inference-profile/{id}"),
+            name: id.into(),
+            source_region: source.into(),
+            model_arns: dests
+                .iter()
+                .map(|d| {
+                    if d.is_empty() {
+                        format!("arn:aws:bedrock:::foundation-model/{model}")
+                    } else {
+                        format!("arn:aws:bedrock:{d}::foundation-model/{model}")
+                    }
+                })
+                .collect(),
+            kind: "SYSTEM_DEFINED".into(),
+            status: "ACTIVE".into(),
+        }
+    }
+
+    #[test]
+    fn profiles_are_grouped_by_geography_with_what_is_blocked_today() {
+        let mut read: ProfilesByRegion = BTreeMap::new();
+        read.insert(
+            "ap-northeast-1".into(),
+            Ok(vec![
+                profile(
+                    "jp.m",
+                    "ap-northeast-1",
+                    &["ap-northeast-1", "ap-northeast-3"],
+                ),
+                profile("global.m", "ap-northeast-1", &[""]),
+            ]),
+        );
+        read.insert(
+            "us-east-1".into(),
+            Ok(vec![
+                profile(
+                    "us.m",
+                    "us-east-1",
+                    &["us-east-1", "us-east-2", "us-west-2"],
+                ),
+                profile("global.m", "us-east-1", &[""]),
+            ]),
+        );
+        read.insert("eu-west-2".into(), Err("AccessDenied".into()));
+        let allowed: Vec<String> = ["ap-northeast-1", "ap-northeast-3", "us-east-1"]
+            .map(String::from)
+            .to_vec();
+        let c = profile_choices(&read, &allowed);
+        let ids: Vec<&str> = c.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["us.m", "jp.m", "global.m"]);
+        assert_eq!(c[0].blocked_today, ["us-east-2", "us-west-2"]);
+        assert!(c[1].blocked_today.is_empty());
+        assert_eq!(c[2].source_regions, ["ap-northeast-1", "us-east-1"]);
+        assert_eq!(c[2].destinations, ["unspecified"]);
+        assert_eq!(c[2].blocked_today, ["unspecified"]);
+    }
+}
