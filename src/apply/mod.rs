@@ -603,12 +603,7 @@ where
                         .wait_operation(stage, step_id, &operation, false)
                         .await?
                     {
-                        failed_ops += 1;
-                        if failed_ops >= MAX_FAILED_OPERATIONS {
-                            return Err(RunError::Invalid(format!(
-                                "{step_id}: {failed_ops} control operations ended FAILED; see the Control Tower console, then resume"
-                            )));
-                        }
+                        one_more_failure(step_id, &mut failed_ops)?;
                     }
                 }
                 Observed::FailedControl { enabled_control } => {
@@ -630,18 +625,12 @@ where
                         Ok(outcome) => {
                             acted = true;
                             if outcome == Some(false) {
-                                failed_ops += 1;
-                                if failed_ops >= MAX_FAILED_OPERATIONS {
-                                    return Err(RunError::Invalid(format!(
-                                        "{step_id}: {failed_ops} control operations ended FAILED; see the Control Tower console, then resume"
-                                    )));
-                                }
+                                one_more_failure(step_id, &mut failed_ops)?;
                             }
                         }
                         Err(e) if e.is_transient() && transient < MAX_TRANSIENT => {
                             transient += 1;
-                            self.say("retry", Some(&stage.id), Some(step_id), e.to_string());
-                            tokio::time::sleep(live::backoff(transient, e.retry_after_secs)).await;
+                            self.retry_later(stage, step_id, &e, transient).await;
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -660,18 +649,12 @@ where
                         Ok(outcome) => {
                             acted = true;
                             if outcome == Some(false) {
-                                failed_ops += 1;
-                                if failed_ops >= MAX_FAILED_OPERATIONS {
-                                    return Err(RunError::Invalid(format!(
-                                        "{step_id}: {failed_ops} control operations ended FAILED; see the Control Tower console, then resume"
-                                    )));
-                                }
+                                one_more_failure(step_id, &mut failed_ops)?;
                             }
                         }
                         Err(e) if e.is_transient() && transient < MAX_TRANSIENT => {
                             transient += 1;
-                            self.say("retry", Some(&stage.id), Some(step_id), e.to_string());
-                            tokio::time::sleep(live::backoff(transient, e.retry_after_secs)).await;
+                            self.retry_later(stage, step_id, &e, transient).await;
                         }
                         // Already done by an earlier attempt whose answer was lost.
                         Err(e)
@@ -687,6 +670,12 @@ where
                 }
             }
         }
+    }
+
+    /// Says why a call is retried, then waits the backoff for `attempt`.
+    async fn retry_later(&self, stage: &Stage, step_id: &str, e: &AwsError, attempt: u32) {
+        self.say("retry", Some(&stage.id), Some(step_id), e.to_string());
+        tokio::time::sleep(live::backoff(attempt, e.retry_after_secs)).await;
     }
 
     async fn verify_post(&self, post: &[Expectation]) -> Result<Option<String>, RunError> {
@@ -1342,6 +1331,18 @@ pub fn describe(call: &ApiCall) -> String {
         }
     }
     parts.join(" ")
+}
+
+/// Counts one more FAILED control operation for `step_id`; after
+/// [`MAX_FAILED_OPERATIONS`] the step fails for a person to look at.
+fn one_more_failure(step_id: &str, failed_ops: &mut usize) -> Result<(), RunError> {
+    *failed_ops += 1;
+    if *failed_ops >= MAX_FAILED_OPERATIONS {
+        return Err(RunError::Invalid(format!(
+            "{step_id}: {failed_ops} control operations ended FAILED; see the Control Tower console, then resume"
+        )));
+    }
+    Ok(())
 }
 
 /// A step whose request starts a Control Tower control operation.

@@ -17,18 +17,7 @@ const JOURNAL: &str = "plans/t.journal.jsonl";
 
 /// A directory with a fast sandbox and a plan for the `us.` profiles.
 fn template() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
-        "sandbox",
-        "reset",
-        "--sandbox-dir",
-        "sb",
-        "--control-op-delay",
-        "60ms",
-        "--landing-zone-op-delay",
-        "120ms",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    let dir = quick_sandbox();
     let (code, _, err) = run(ctmigrate(dir.path()).args([
         "--sandbox",
         "--sandbox-dir",
@@ -86,19 +75,6 @@ fn resume(dir: &Path, abort_after: Option<u64>) -> (i32, String, String) {
         c.env("CTMIGRATE_TEST_ABORT_AFTER_RECORD", n.to_string());
     }
     run(&mut c)
-}
-
-fn console(dir: &Path, on_off: &str) {
-    let (code, _, err) = run(ctmigrate(dir).args([
-        "sandbox",
-        "console",
-        "--sandbox-dir",
-        "sb",
-        "region-deny",
-        on_off,
-        "--wait",
-    ]));
-    assert_eq!(code, 0, "console {on_off}: {err}");
 }
 
 /// Keeps resuming (doing the console step when asked) until apply finishes.

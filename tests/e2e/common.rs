@@ -186,3 +186,35 @@ pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A temporary directory with a sandbox in `sb/` whose control operations
+/// take 60 ms and landing-zone updates 120 ms.
+pub fn quick_sandbox() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(ctmigrate(dir.path()).args([
+        "sandbox",
+        "reset",
+        "--sandbox-dir",
+        "sb",
+        "--control-op-delay",
+        "60ms",
+        "--landing-zone-op-delay",
+        "120ms",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
+/// Plays the person in the Control Tower console on the sandbox in `sb/`.
+pub fn console(dir: &Path, on_off: &str) {
+    let (code, _, err) = run(ctmigrate(dir).args([
+        "sandbox",
+        "console",
+        "--sandbox-dir",
+        "sb",
+        "region-deny",
+        on_off,
+        "--wait",
+    ]));
+    assert_eq!(code, 0, "console {on_off}: {err}");
+}

@@ -74,35 +74,15 @@ fn migrate(dir: &Path) {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = step(&["apply", "--plan", "plans/m.plan.json", "--yes"]);
     assert_eq!(code, 3, "{err}");
-    let (code, _, err) = run(ctmigrate(dir).args([
-        "sandbox",
-        "console",
-        "--sandbox-dir",
-        "sb",
-        "region-deny",
-        "off",
-        "--wait",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    console(dir, "off");
     let (code, _, err) = step(&["resume", "--journal", "plans/m.journal.jsonl", "--yes"]);
     assert_eq!(code, 0, "{err}");
 }
 
 #[test]
 fn the_published_messages_before_and_after_a_migration() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = quick_sandbox();
     let d = dir.path();
-    let (code, _, err) = run(ctmigrate(d).args([
-        "sandbox",
-        "reset",
-        "--sandbox-dir",
-        "sb",
-        "--control-op-delay",
-        "60ms",
-        "--landing-zone-op-delay",
-        "120ms",
-    ]));
-    assert_eq!(code, 0, "{err}");
     let regional = message(
         dev_genai(),
         "bedrock:InvokeModelWithResponseStream",

@@ -10,22 +10,6 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn sandbox_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
-        "sandbox",
-        "reset",
-        "--sandbox-dir",
-        "sb",
-        "--control-op-delay",
-        "60ms",
-        "--landing-zone-op-delay",
-        "120ms",
-    ]));
-    assert_eq!(code, 0, "{err}");
-    dir
-}
-
 fn replay(dir: &Path, answers: &Value, extra: &[&str]) -> (i32, String, String) {
     std::fs::write(dir.join("answers.json"), answers.to_string()).unwrap();
     run(ctmigrate(dir)
@@ -47,7 +31,7 @@ fn state(dir: &Path) -> String {
 
 #[test]
 fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     let before = state(d);
     let answers = json!({
@@ -115,7 +99,7 @@ fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
 
 #[test]
 fn replayed_branches_nothing_to_migrate_global_refused_and_bad_answers() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     // jp. reaches only governed Regions: nothing to migrate.
     let (code, out, err) = replay(
@@ -188,7 +172,7 @@ fn replayed_branches_nothing_to_migrate_global_refused_and_bad_answers() {
 
 #[test]
 fn a_replayed_session_applies_now_then_has_nothing_left_to_migrate() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     let mut answers = json!({
         "inference_profiles": ["us"],
@@ -209,16 +193,7 @@ fn a_replayed_session_applies_now_then_has_nothing_left_to_migrate() {
         out.contains("Region deny setting, choose Not enabled"),
         "{out}"
     );
-    let (code, _, err) = run(ctmigrate(d).args([
-        "sandbox",
-        "console",
-        "--sandbox-dir",
-        "sb",
-        "region-deny",
-        "off",
-        "--wait",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    console(d, "off");
     let (code, out, err) = run(ctmigrate(d).env("CTMIGRATE_POLL_INTERVAL", "40ms").args([
         "--sandbox",
         "--sandbox-dir",
@@ -295,7 +270,7 @@ fn exit_code(p: &mut rexpect::session::PtySession) -> i32 {
 
 #[test]
 fn the_terminal_session_exports_a_plan_and_prints_the_apply_command() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     let mut p = spawn(d);
     answer_to_export(&mut p);
@@ -323,7 +298,7 @@ fn the_terminal_session_exports_a_plan_and_prints_the_apply_command() {
 
 #[test]
 fn the_terminal_session_applies_with_the_console_step_done_from_the_test() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     let mut p = spawn(d);
     answer_to_export(&mut p);
@@ -335,16 +310,7 @@ fn the_terminal_session_applies_with_the_console_step_done_from_the_test() {
     p.exp_string("Region deny setting, choose Not enabled")
         .unwrap();
     p.exp_string("waiting for the console step").unwrap();
-    let (code, _, err) = run(ctmigrate(d).args([
-        "sandbox",
-        "console",
-        "--sandbox-dir",
-        "sb",
-        "region-deny",
-        "off",
-        "--wait",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    console(d, "off");
     p.exp_string("the migration is complete").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&mut p), 0);
@@ -354,7 +320,7 @@ fn the_terminal_session_applies_with_the_console_step_done_from_the_test() {
 
 #[test]
 fn ctrl_c_at_a_prompt_ends_the_session_with_nothing_changed() {
-    let dir = sandbox_dir();
+    let dir = quick_sandbox();
     let d = dir.path();
     let before = state(d);
     let mut p = spawn(d);
