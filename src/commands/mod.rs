@@ -24,11 +24,21 @@ pub async fn dispatch(
     out: &Output,
 ) -> Result<Exit, Error> {
     let Some(command) = command else {
-        let defaults = crate::cli::WizardArgs {
-            max_concurrency: 8,
-            ..Default::default()
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            let defaults = crate::cli::WizardArgs {
+                max_concurrency: 8,
+                ..Default::default()
+            };
+            return wizard::run(global, &defaults, out).await;
+        }
+        // No one to ask: the read-only report instead of the session.
+        out.warn("the guided session needs a terminal; this is the read-only report (`ctmigrate detect`) instead. Run `ctmigrate` in a terminal, or replay a session with `ctmigrate wizard --answers FILE`");
+        let quotas = crate::cli::QuotaArgs {
+            scp_attachment_limit: 10,
+            scp_size_limit: 10_240,
         };
-        return wizard::run(global, &defaults, out).await;
+        return detect::run(global, &crate::cli::DetectArgs { quotas }, out).await;
     };
     match command {
         Command::Wizard(args) => wizard::run(global, &args, out).await,

@@ -165,9 +165,15 @@ fn replayed_branches_nothing_to_migrate_global_refused_and_bad_answers() {
     assert!(!out.contains("1. Who am I talking to"), "{out}");
     assert!(out.starts_with("When your change window opens"), "{out}");
     // No terminal and no answers file: a hint, not a hang.
-    let (code, _, err) = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb"]));
+    let (code, _, err) = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "wizard"]));
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("--answers FILE"), "{err}");
+    // Without a command and without a terminal (the README's first command
+    // run by a script): the read-only report, and how to get the session.
+    let (code, out, err) = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Landing-zone region deny"), "{out}");
+    assert!(err.contains("the guided session needs a terminal"), "{err}");
 }
 
 #[test]
