@@ -478,20 +478,13 @@ async fn preflight_and_start(
     out: &Output,
 ) -> Result<Exit, Error> {
     let shown = args.plan.display().to_string();
-    let spinner = out.spinner("Reading the organization");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    let snapshot = match snapshot {
-        Ok(s) => s,
-        Err(e) => {
-            spinner.finish();
-            return Err(e);
-        }
-    };
+    let (snapshot, profiles) = session
+        .read_estate(out, &plan.inputs.source_regions)
+        .await?;
     let refuse = |kind: ErrorKind, message: String, hint: &str| {
         Err(Error::new(kind, format!("{message}; nothing was changed")).hint(hint.to_string()))
     };
     if snapshot.organization.id != plan.organization_id {
-        spinner.finish();
         return refuse(
             ErrorKind::InvalidInput,
             format!(
@@ -502,7 +495,6 @@ async fn preflight_and_start(
         );
     }
     if snapshot.organization.management_account_id != plan.management_account {
-        spinner.finish();
         return refuse(
             ErrorKind::InvalidInput,
             format!(
@@ -513,7 +505,6 @@ async fn preflight_and_start(
         );
     }
     if snapshot.caller.account != plan.management_account {
-        spinner.finish();
         return refuse(
             ErrorKind::Permission,
             format!(
@@ -524,7 +515,6 @@ async fn preflight_and_start(
         );
     }
     if session.aws.region() != plan.home_region {
-        spinner.finish();
         return refuse(
             ErrorKind::Config,
             format!(
@@ -536,7 +526,6 @@ async fn preflight_and_start(
         );
     }
     if snapshot.landing_zone.status != "ACTIVE" {
-        spinner.finish();
         return refuse(
             ErrorKind::Aws,
             format!(
@@ -552,7 +541,6 @@ async fn preflight_and_start(
         .iter()
         .find(|o| o.target.as_deref().is_none_or(|t| target_arns.contains(t)))
     {
-        spinner.finish();
         return refuse(
             ErrorKind::Aws,
             format!(
@@ -564,17 +552,6 @@ async fn preflight_and_start(
             "wait until it finishes, then apply",
         );
     }
-    spinner.set("Reading inference profiles");
-    let mut regions: BTreeSet<String> = snapshot
-        .landing_zone
-        .governed_regions
-        .iter()
-        .cloned()
-        .collect();
-    regions.extend(plan.inputs.source_regions.iter().cloned());
-    let regions: Vec<String> = regions.into_iter().collect();
-    let profiles = crate::discover::inference_profiles(&session.aws, &regions).await;
-    spinner.finish();
     if plan::fingerprint(&snapshot, &profiles) != plan.fingerprint {
         let fresh = plan::build(PlanRequest {
             snapshot: &snapshot,

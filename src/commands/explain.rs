@@ -60,24 +60,9 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, out: &Output) -> Resul
         explain::offline(denial)
     } else {
         let session = Session::connect(global, out).await?;
-        let spinner = out.spinner("Reading the organization");
-        let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-        let snapshot = match snapshot {
-            Ok(s) => s,
-            Err(e) => {
-                spinner.finish();
-                session.close().await;
-                return Err(e);
-            }
-        };
-        spinner.set("Reading inference profiles");
-        let profiles = crate::discover::inference_profiles(
-            &session.aws,
-            &snapshot.landing_zone.governed_regions,
-        )
-        .await;
-        spinner.finish();
+        let estate = session.read_estate(out, &[]).await;
         session.close().await;
+        let (snapshot, profiles) = estate?;
         explain::against(
             &snapshot,
             &profiles,

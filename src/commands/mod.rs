@@ -107,6 +107,36 @@ impl Session {
     }
 
     /// Stops the embedded sandbox, if any.
+    /// Reads the organization, then the inference profiles in its governed
+    /// Regions plus `extra_regions`, behind one spinner.
+    pub async fn read_estate(
+        &self,
+        out: &Output,
+        extra_regions: &[String],
+    ) -> Result<(crate::snapshot::Snapshot, crate::discover::ProfilesByRegion), Error> {
+        let spinner = out.spinner("Reading the organization");
+        let snapshot = crate::discover::discover(&self.aws, &|m: &str| spinner.set(m)).await;
+        let snapshot = match snapshot {
+            Ok(s) => s,
+            Err(e) => {
+                spinner.finish();
+                return Err(e);
+            }
+        };
+        spinner.set("Reading inference profiles");
+        let mut regions: std::collections::BTreeSet<String> = snapshot
+            .landing_zone
+            .governed_regions
+            .iter()
+            .cloned()
+            .collect();
+        regions.extend(extra_regions.iter().cloned());
+        let regions: Vec<String> = regions.into_iter().collect();
+        let profiles = crate::discover::inference_profiles(&self.aws, &regions).await;
+        spinner.finish();
+        Ok((snapshot, profiles))
+    }
+
     pub async fn close(self) {
         if let Some(sb) = self.sandbox {
             sb.stop().await;

@@ -3,7 +3,6 @@
 //! profiles, build the plan, and write `<out>/<name>.plan.json` and `.md`
 //! atomically, or nothing at all.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -171,28 +170,9 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs, out: &Output) -> Result<E
     let created_at = creation_time()?;
 
     let session = Session::connect(global, out).await?;
-    let spinner = out.spinner("Reading the organization");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    let snapshot = match snapshot {
-        Ok(s) => s,
-        Err(e) => {
-            spinner.finish();
-            session.close().await;
-            return Err(e);
-        }
-    };
-    spinner.set("Reading inference profiles");
-    let mut regions: BTreeSet<String> = snapshot
-        .landing_zone
-        .governed_regions
-        .iter()
-        .cloned()
-        .collect();
-    regions.extend(inputs.source_regions.iter().cloned());
-    let regions: Vec<String> = regions.into_iter().collect();
-    let profiles = crate::discover::inference_profiles(&session.aws, &regions).await;
-    spinner.finish();
+    let estate = session.read_estate(out, &inputs.source_regions).await;
     session.close().await;
+    let (snapshot, profiles) = estate?;
 
     let plan = plan::build(PlanRequest {
         snapshot: &snapshot,

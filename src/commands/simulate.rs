@@ -48,28 +48,9 @@ pub fn load_plan(path: &std::path::Path) -> Result<Plan, Error> {
 pub async fn run(global: &GlobalArgs, args: &SimulateArgs, out: &Output) -> Result<Exit, Error> {
     let plan = load_plan(&args.plan)?;
     let session = Session::connect(global, out).await?;
-    let spinner = out.spinner("Reading the organization");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    let snapshot = match snapshot {
-        Ok(s) => s,
-        Err(e) => {
-            spinner.finish();
-            session.close().await;
-            return Err(e);
-        }
-    };
-    spinner.set("Reading inference profiles");
-    let mut regions: std::collections::BTreeSet<String> = snapshot
-        .landing_zone
-        .governed_regions
-        .iter()
-        .cloned()
-        .collect();
-    regions.extend(plan.inputs.source_regions.iter().cloned());
-    let regions: Vec<String> = regions.into_iter().collect();
-    let profiles = crate::discover::inference_profiles(&session.aws, &regions).await;
-    spinner.finish();
+    let estate = session.read_estate(out, &plan.inputs.source_regions).await;
     session.close().await;
+    let (snapshot, profiles) = estate?;
     if snapshot.organization.id != plan.organization_id {
         return Err(Error::new(
             ErrorKind::InvalidInput,

@@ -131,22 +131,9 @@ async fn session(
 
     // 1. Who am I talking to.
     let session = Session::connect(global, out).await?;
-    let spinner = out.spinner("Reading the caller, the organization and the landing zone");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    let snapshot = match snapshot {
-        Ok(s) => s,
-        Err(e) => {
-            spinner.finish();
-            session.close().await;
-            return Err(e);
-        }
-    };
-    spinner.set("Reading inference profiles in the governed Regions");
-    let profiles =
-        crate::discover::inference_profiles(&session.aws, &snapshot.landing_zone.governed_regions)
-            .await;
-    spinner.finish();
+    let estate = session.read_estate(out, &[]).await;
     session.close().await;
+    let (snapshot, profiles) = estate?;
     let lz = &snapshot.landing_zone;
     say(&format!(
         "{}\n  caller        {}\n  organization  {} (management account {})\n  landing zone  {} {}, home Region {}\n\n",
