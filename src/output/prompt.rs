@@ -36,16 +36,11 @@ pub struct CtrlCGuard {
 
 impl CtrlCGuard {
     pub fn install(out: &super::Output) -> CtrlCGuard {
-        let saved = TerminalMode::save();
-        let out = out.clone();
+        let _ = INTERRUPTED.set((out.clone(), TerminalMode::save()));
         CtrlCGuard {
             task: tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    saved.restore();
-                    let _ = console::Term::stderr().show_cursor();
-                    eprintln!();
-                    out.error(&interrupted());
-                    std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
+                    end_interrupted();
                 }
             }),
         }
@@ -59,6 +54,28 @@ impl CtrlCGuard {
 impl Drop for CtrlCGuard {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// What Ctrl-C needs: where to report, and the terminal mode to restore.
+static INTERRUPTED: std::sync::OnceLock<(super::Output, TerminalMode)> = std::sync::OnceLock::new();
+static END: std::sync::Once = std::sync::Once::new();
+
+/// Restores the terminal, says nothing was changed, exits 130. The signal
+/// handler and the interrupted prompt may both get here: the first one
+/// reports and exits, the other waits for the exit.
+fn end_interrupted() -> ! {
+    END.call_once(|| {
+        if let Some((out, mode)) = INTERRUPTED.get() {
+            mode.restore();
+            let _ = console::Term::stderr().show_cursor();
+            eprintln!();
+            out.error(&interrupted());
+        }
+        std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
+    });
+    loop {
+        std::thread::park();
     }
 }
 
@@ -109,6 +126,9 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     // The cursor may be hidden by the prompt that was interrupted.
     let _ = console::Term::stderr().show_cursor();
     if io.kind() == std::io::ErrorKind::Interrupted {
+        if INTERRUPTED.get().is_some() {
+            end_interrupted();
+        }
         interrupted()
     } else {
         Error::new(
@@ -119,21 +139,31 @@ fn prompt_error(e: dialoguer::Error) -> Error {
     }
 }
 
+/// Up to three Regions by name, else how many.
+fn regions(list: &[String], noun: &str) -> String {
+    if list.len() <= 3 {
+        list.join(", ")
+    } else {
+        format!("{} {noun}", list.len())
+    }
+}
+
 impl Prompter for Terminal {
     fn profiles(&mut self, choices: &[ProfileChoice]) -> Result<Vec<String>, Error> {
         let width = choices.iter().map(|c| c.id.len()).max().unwrap_or(0);
         let items: Vec<String> = choices
             .iter()
             .map(|c| {
+                // One short line each: a prompt line that wraps is redrawn badly.
                 format!(
                     "{:<7} {:<width$}  → {}  {}",
                     c.geography,
                     c.id,
-                    c.destinations.join(", "),
+                    regions(&c.destinations, "Regions"),
                     if c.blocked_today.is_empty() {
                         "(works today)".to_string()
                     } else {
-                        format!("(blocked today: {})", c.blocked_today.join(", "))
+                        format!("(blocked today: {})", regions(&c.blocked_today, "of them"))
                     }
                 )
             })
