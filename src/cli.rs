@@ -107,6 +107,48 @@ pub fn shell_word(word: &str) -> String {
     }
 }
 
+/// Splits what [`GlobalArgs::connection_flags`] wrote back into words
+/// (plain words, and single-quoted ones with `'\\''` for a quote).
+pub fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The guided session: from what denies Bedrock today to a reviewed plan and, if you choose, the staged apply.
@@ -195,6 +237,9 @@ pub struct StatusArgs {
     /// The journal of the apply.
     #[arg(long, value_name = "FILE")]
     pub journal: std::path::PathBuf,
+    /// Show what the journal says without reading the organization.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// Quota flags shared by commands that count SCPs.
@@ -255,6 +300,41 @@ pub enum ConsoleAction {
         #[arg(long)]
         wait: bool,
     },
+    /// Organizations and Control Tower: create an OU under the root, or register one.
+    Ou {
+        #[command(subcommand)]
+        action: OuAction,
+    },
+    /// Landing zone settings → Modify settings → Governed Regions → Update landing zone.
+    GovernedRegions {
+        #[arg(value_enum)]
+        change: AddRemove,
+        /// The Region, e.g. us-west-2.
+        region: String,
+        /// Wait until the landing zone is ACTIVE again.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OuAction {
+    /// Organizations → Create organizational unit, under the root.
+    Create { name: String },
+    /// Control Tower → Organization → Register OU (AWSControlTowerBaseline).
+    Register {
+        /// The OU's name (or id).
+        name: String,
+        /// Wait until the registration has finished.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AddRemove {
+    Add,
+    Remove,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -400,6 +480,19 @@ mod tests {
     fn flags(args: &[&str]) -> String {
         let cli = Cli::try_parse_from(args).unwrap();
         cli.global.connection_flags()
+    }
+
+    #[test]
+    fn shell_words_read_back_what_connection_flags_wrote() {
+        for dir in ["sb", "my box", "it's"] {
+            let line = format!(" --sandbox --sandbox-dir {}", shell_word(dir));
+            assert_eq!(
+                shell_words(&line),
+                vec!["--sandbox".to_string(), "--sandbox-dir".into(), dir.into()],
+                "{line}"
+            );
+        }
+        assert!(shell_words("  ").is_empty());
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum Exit {
     WaitingForConsole = 3,
     /// apply/resume/rollback stopped at a checkpoint (change window, interruption): resume later.
     Stopped = 4,
+    /// apply/resume/rollback stopped because someone else changed the organization in a way
+    /// ctmigrate does not undo (each change is named with its fix).
+    Changed = 5,
     /// Bad command-line usage.
     Usage = 64,
     /// Bad input data: a file or value that cannot be used.
@@ -57,6 +60,8 @@ pub enum ErrorKind {
     Internal,
     /// Ctrl-C at a prompt: nothing was changed.
     Interrupted,
+    /// The organization changed under a run in a way ctmigrate does not undo.
+    Changed,
 }
 
 /// A failure with everything needed to explain it.
@@ -106,6 +111,7 @@ impl Error {
             ErrorKind::Config => Exit::Config,
             ErrorKind::Aws | ErrorKind::Internal => Exit::Failure,
             ErrorKind::Interrupted => Exit::Interrupted,
+            ErrorKind::Changed => Exit::Changed,
         }
     }
 

@@ -139,6 +139,17 @@ pub enum Event {
     RollbackFinished {
         to: Option<String>,
     },
+    /// Something another actor removed was put back with the plan's own
+    /// step (`step` runs again after this record).
+    Repaired {
+        step: String,
+        change: String,
+    },
+    /// The organization changed in a way ctmigrate does not undo; the run
+    /// stopped. Each change with its fix.
+    Drifted {
+        changes: Vec<String>,
+    },
 }
 
 /// The end state's proof matrix as apply predicted it: one string per
@@ -166,6 +177,10 @@ pub struct Progress {
     pub records: u64,
     pub last_at: Option<String>,
     pub runs: Vec<(String, u32, String, String)>,
+    /// Repairs made (step, change), in order.
+    pub repairs: Vec<(String, String)>,
+    /// The changes that stopped the last run, if it stopped on them.
+    pub drifted: Option<Vec<String>>,
 }
 
 /// The `Started` record's facts.
@@ -245,6 +260,7 @@ pub fn fold(records: &[Record]) -> Progress {
                     .push((command.clone(), *pid, host.clone(), r.at.clone()));
                 p.waiting_for_console = false;
                 p.last_stop = None;
+                p.drifted = None;
             }
             Event::StageStarted { .. } => {}
             Event::StepStarted {
@@ -337,6 +353,13 @@ pub fn fold(records: &[Record]) -> Progress {
                 let rb = p.rollback.get_or_insert_with(RollbackProgress::default);
                 rb.finished = true;
                 rb.to = to.clone();
+            }
+            Event::Repaired { step, change } => {
+                p.repairs.push((step.clone(), change.clone()));
+            }
+            Event::Drifted { changes } => {
+                p.drifted = Some(changes.clone());
+                p.waiting_for_console = false;
             }
         }
     }

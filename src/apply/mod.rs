@@ -7,12 +7,16 @@
 //! backwards with the same machinery.
 //!
 //! Submodules: [`journal`] (the file, the lock, folding), [`live`] (targeted
-//! reads and expectation checks), [`verify`] (prediction versus reality),
-//! [`status`] (what the journal says, for people).
+//! reads and expectation checks), [`coverage`] (the live organization against
+//! the plan's end state), `gate` (the console stage, re-verified live),
+//! [`verify`] (prediction versus reality), [`status`] (what the journal
+//! says, for people, corrected by what the organization says).
 //!
 //! It owns execution order and idempotence. It must not re-plan, print
 //! (it reports [`Report`] events to the caller), or import the sandbox.
 
+pub mod coverage;
+mod gate;
 pub mod journal;
 pub mod live;
 pub mod status;
@@ -80,7 +84,9 @@ impl Default for Options {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `stage`, `step`, `done`, `skipped`, `operation`, `retry`, `waiting`,
-    /// `checkpoint`, `stopped`, `failed`, `verified`, `undo`.
+    /// `checkpoint`, `stopped`, `failed`, `verified`, `undo`, `repaired`
+    /// (something another actor removed was put back), `urgent` (a target
+    /// has no region deny at all).
     pub kind: &'static str,
     pub stage: Option<String>,
     pub step: Option<String>,
@@ -108,6 +114,10 @@ pub enum Outcome {
     Failed { step: String, error: String },
     /// Rollback finished.
     RolledBack { to: Option<String> },
+    /// Someone else changed the organization in a way ctmigrate does not
+    /// undo (other PV.1 parameters, other companion content, a repair that
+    /// failed): each change with its fix.
+    Drifted { changes: Vec<String> },
 }
 
 /// A failure of the journal itself, or of reading what a run needs.
@@ -141,6 +151,9 @@ pub struct Run<'a, O, C, I> {
     /// The earliest time an operation of this run was seen still running
     /// just before it was seen ended: where to poll densely (see [`next_poll`]).
     operation_ends: Mutex<Option<Duration>>,
+    /// The landing-zone deny was found off before the console stage (turned
+    /// off while apply was stopped): checks that expect it on are moot.
+    deny_gone: AtomicBool,
 }
 
 /// What observing a step's effect found.
@@ -245,6 +258,7 @@ where
             started: Instant::now(),
             targets: target_ids(plan),
             operation_ends: Mutex::new(None),
+            deny_gone: AtomicBool::new(false),
         }
     }
 
@@ -295,6 +309,9 @@ where
 
     /// Runs the plan from where the journal stands.
     pub async fn forward(&self) -> Result<Outcome, RunError> {
+        if let Some(outcome) = self.look_before_forward().await? {
+            return Ok(outcome);
+        }
         for stage in &self.plan.stages {
             if self.progress().checkpoints.contains(&stage.id) {
                 continue;
@@ -340,6 +357,52 @@ where
         Ok(Outcome::Finished {
             differences: Vec::new(),
         })
+    }
+
+    /// Before going on: wait out a landing-zone update in progress, and
+    /// recognise a landing-zone deny that is already off although the console
+    /// stage has not been reached (turned off while this apply was stopped),
+    /// saying loudly which targets that leaves without any region deny.
+    async fn look_before_forward(&self) -> Result<Option<Outcome>, RunError> {
+        let progress = self.progress();
+        let Some(console) = self
+            .plan
+            .stages
+            .iter()
+            .find(|s| s.manual && !progress.checkpoints.contains(&s.id))
+        else {
+            return Ok(None);
+        };
+        if progress.checkpoints.is_empty() {
+            // Preflight has not passed: it checks the landing zone itself.
+            return Ok(None);
+        }
+        if let Some(outcome) = self.settle_landing_zone(console, &console.id).await? {
+            return Ok(Some(outcome));
+        }
+        let found = self.coverage().await?;
+        if found.deny_off_everywhere() {
+            self.deny_gone.store(true, Ordering::SeqCst);
+            let uncovered: Vec<String> = found
+                .uncovered()
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.ou_id))
+                .collect();
+            self.say(
+                if uncovered.is_empty() { "waiting" } else { "urgent" },
+                Some(&console.id),
+                None,
+                if uncovered.is_empty() {
+                    "the landing-zone region deny is already off (read just now); going on to verify".into()
+                } else {
+                    format!(
+                        "URGENT: the landing-zone region deny is already off and {} have no region deny at all; ctmigrate completes PV.1 on them now",
+                        uncovered.join(", ")
+                    )
+                },
+            );
+        }
+        Ok(None)
     }
 
     fn stopped(&self, reason: &str, next: Option<&Stage>) -> Result<Outcome, RunError> {
@@ -468,10 +531,15 @@ where
 
     /// Checks-only steps: the preconditions and postconditions must hold.
     async fn check_step(&self, stage: &Stage, step: &Step) -> Result<(), RunError> {
+        let deny_gone = self.deny_gone.load(Ordering::SeqCst);
         let all: Vec<Expectation> = step
             .precondition
             .iter()
             .chain(step.postcondition.iter())
+            .filter(|e| {
+                !(deny_gone
+                    && matches!(e, Expectation::StatementPresent { sid, .. } if sid == coverage::GRREGIONDENY))
+            })
             .cloned()
             .collect();
         if let Some(why) = self.live.check_all(&all, &self.targets).await? {
@@ -1062,140 +1130,6 @@ where
         })
     }
 
-    // ---- the console gate -------------------------------------------------
-
-    /// Waits at the manual stage until its postconditions hold (or the
-    /// allowed wait ends). `turn_on` is rollback's direction.
-    async fn console_gate(
-        &self,
-        stage: &Stage,
-        turn_on: bool,
-    ) -> Result<Option<Outcome>, RunError> {
-        let Some(step) = stage.steps.first() else {
-            return Ok(None);
-        };
-        let landing_zone_active = Expectation::LandingZoneActive {
-            arn: self.plan.landing_zone_arn.clone(),
-        };
-        let post: Vec<Expectation> = if turn_on {
-            let mut v = vec![Expectation::LandingZoneRegionDenyOn, landing_zone_active];
-            v.extend(self.targets.iter().map(|t| Expectation::StatementPresent {
-                target: t.clone(),
-                sid: "GRREGIONDENY".into(),
-            }));
-            v
-        } else {
-            step.postcondition.clone()
-        };
-        let id = if turn_on {
-            "console-region-deny-on".to_string()
-        } else {
-            step.id.clone()
-        };
-        if self.live.check_all(&post, &self.targets).await?.is_none() {
-            self.finish_gate(stage, &id, turn_on)?;
-            return Ok(None);
-        }
-        if !turn_on {
-            // Before asking a person to turn the deny off, make sure PV.1 and the
-            // companion really are in place on every target.
-            let pre: Vec<Expectation> = step
-                .precondition
-                .iter()
-                .filter(|e| {
-                    !matches!(
-                        e,
-                        Expectation::LandingZoneRegionDenyOn
-                            | Expectation::LandingZoneActive { .. }
-                    )
-                })
-                .cloned()
-                .collect();
-            if let Some(why) = self.live.check_all(&pre, &self.targets).await? {
-                return Err(RunError::Invalid(format!(
-                    "{}: not as planned: {why}",
-                    step.id
-                )));
-            }
-        }
-        self.record(Event::WaitingForConsole {
-            stage: stage.id.clone(),
-        })?;
-        let instructions = if turn_on {
-            console_on_instructions(self.plan)
-        } else {
-            step.instructions.clone()
-        };
-        (self.report)(&Report {
-            kind: "waiting",
-            stage: Some(stage.id.clone()),
-            step: Some(id.clone()),
-            message: if turn_on {
-                "waiting for the landing-zone region deny to be turned back ON in the Control Tower console".into()
-            } else {
-                "waiting for the landing-zone region deny to be turned OFF in the Control Tower console".into()
-            },
-            elapsed_ms: self.started.elapsed().as_millis(),
-            instructions,
-        });
-        let Some(wait) = self.options.console_wait else {
-            return Ok(Some(Outcome::WaitingForConsole {
-                stage: stage.id.clone(),
-            }));
-        };
-        let deadline = Instant::now() + wait;
-        let mut interval = self.options.poll_initial;
-        loop {
-            if self.stop.load(Ordering::SeqCst) {
-                return Ok(Some(Outcome::WaitingForConsole {
-                    stage: stage.id.clone(),
-                }));
-            }
-            tokio::time::sleep(interval.min(deadline.saturating_duration_since(Instant::now())))
-                .await;
-            interval = (interval * 3 / 2).min(Duration::from_secs(10));
-            if self.live.check_all(&post, &self.targets).await?.is_none() {
-                self.finish_gate(stage, &id, turn_on)?;
-                return Ok(None);
-            }
-            if Instant::now() >= deadline {
-                return Ok(Some(Outcome::WaitingForConsole {
-                    stage: stage.id.clone(),
-                }));
-            }
-        }
-    }
-
-    fn finish_gate(&self, stage: &Stage, id: &str, turn_on: bool) -> Result<(), RunError> {
-        if turn_on {
-            self.record(Event::UndoCompleted {
-                step: id.to_string(),
-                skipped: false,
-            })?;
-        } else {
-            self.record(Event::StepCompleted {
-                step: id.to_string(),
-                outputs: BTreeMap::new(),
-                skipped: false,
-            })?;
-            self.record(Event::StepVerified {
-                step: id.to_string(),
-            })?;
-        }
-        self.say(
-            "done",
-            Some(&stage.id),
-            Some(id),
-            if turn_on {
-                "the landing-zone region deny is back on every registered first-tier OU".into()
-            } else {
-                "the landing-zone region deny is off; PV.1 covers every registered first-tier OU"
-                    .into()
-            },
-        );
-        Ok(())
-    }
-
     // ---- rollback -----------------------------------------------------------
 
     /// Undoes what the journal says was done after checkpoint `to` (None:
@@ -1214,28 +1148,26 @@ where
                 self.plan.stages[pos + 1..].iter().collect()
             }
         };
+        // The organization first, whatever the journal says: while the
+        // landing-zone deny is off (turned off in the console, whether the
+        // journal knows it or not), nothing that stands in for it is removed.
+        // The gate reads it live, waits out a landing-zone update in
+        // progress, and asks for the deny back on only when it is off.
+        let console = stages_after.iter().find(|s| s.manual).copied();
+        if let Some(stage) = console
+            && let Some(outcome) = self.console_gate(stage, true).await?
+        {
+            return Ok(outcome);
+        }
         let progress = self.progress();
-        // The console stage first, when it was reached.
-        for stage in stages_after.iter().filter(|s| s.manual) {
-            let reached = stage.steps.iter().any(|s| {
-                progress
-                    .steps
-                    .get(&s.id)
-                    .is_some_and(|p| p.completed || p.started)
-            }) || progress.checkpoints.contains(&stage.id)
-                || progress.waiting_for_console;
-            let undone = progress
-                .rollback
-                .as_ref()
-                .is_some_and(|r| r.undone.get("console-region-deny-on") == Some(&true));
-            if reached
-                && !undone
-                && let Some(outcome) = self.console_gate(stage, true).await?
+        for stage in stages_after.iter().rev().filter(|s| !s.manual) {
+            // Read again before each stage's removals: the deny may have
+            // been turned off meanwhile.
+            if let Some(console) = console
+                && let Some(outcome) = self.console_gate(console, true).await?
             {
                 return Ok(outcome);
             }
-        }
-        for stage in stages_after.iter().rev().filter(|s| !s.manual) {
             let mut steps: Vec<(&Step, u64)> = stage
                 .steps
                 .iter()

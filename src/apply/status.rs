@@ -1,10 +1,15 @@
-//! Where an apply stands, from its journal and plan alone: stages done, the
-//! step in flight, the next action for the operator.
+//! Where an apply stands, from its journal and plan: stages done, the step
+//! in flight, the next action for the operator; then corrected by what the
+//! live organization says ([`with_live`]), because a person or another actor
+//! may have acted since the journal's last record (the console step done, a
+//! landing-zone update running, PV.1 disabled by someone else).
 //!
-//! Pure: it must not read the live organization or print.
+//! Pure: it must not read the organization (the caller passes a
+//! [`Coverage`]) or print.
 
 use serde::Serialize;
 
+use super::coverage::Coverage;
 use super::journal::Progress;
 use crate::plan::Plan;
 
@@ -38,6 +43,112 @@ pub struct Status {
     pub last_record_at: Option<String>,
     /// What the operator does next, as a command or an action.
     pub next_action: String,
+    /// What the organization says now; `None` with `--offline` or when it
+    /// could not be read (then `live_note` says why).
+    pub live: Option<LiveStatus>,
+    pub live_note: Option<String>,
+    /// The journal's path and the command prefix that reaches its organization.
+    #[serde(skip)]
+    pub journal: String,
+    #[serde(skip)]
+    pub command: String,
+    /// Set when a registered first-tier OU has no region deny at all: said
+    /// first and loudly, with the command that fixes it.
+    pub urgent: Option<String>,
+}
+
+/// The live organization, as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveStatus {
+    /// `on`, `off` or `partly on` across the plan's targets.
+    pub landing_zone_deny: String,
+    pub landing_zone_status: String,
+    /// A landing-zone update in progress (`UPDATE <id>`).
+    pub landing_zone_operation: Option<String>,
+    /// Targets with no region deny at all.
+    pub uncovered: Vec<String>,
+    /// Differences from the plan's end state, one sentence each.
+    pub changes: Vec<String>,
+}
+
+/// Corrects `status` with the live organization. The console step done,
+/// a landing-zone update running, or targets left without any region deny
+/// outrank what the journal last recorded.
+pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverage) -> Status {
+    let j = s.journal.clone();
+    let me = s.command.clone();
+    let rolling_back = progress.rollback.is_some();
+    let then = if rolling_back { "rollback" } else { "resume" };
+    let console_pending = plan
+        .stages
+        .iter()
+        .any(|st| st.manual && !progress.checkpoints.contains(&st.id));
+    let deny = if live.deny_on_everywhere() {
+        "on"
+    } else if live.deny_off_everywhere() {
+        "off"
+    } else {
+        "partly on"
+    };
+    let uncovered: Vec<String> = live
+        .uncovered()
+        .iter()
+        .map(|t| format!("{} ({})", t.name, t.ou_id))
+        .collect();
+    let finished = progress.finished || progress.rollback.as_ref().is_some_and(|r| r.finished);
+    if let Some(op) = &live.landing_zone_operation {
+        if !finished {
+            s.phase = "console update in progress".into();
+            s.next_action = format!(
+                "wait for the landing-zone update {} to finish, or run {me} {then} --journal {j} (it waits, then verifies)",
+                op.id
+            );
+        }
+    } else if console_pending && !rolling_back && deny == "off" && s.phase != "failed" {
+        for st in s.stages.iter_mut().filter(|st| st.manual) {
+            st.state = "done in the console (not yet verified)".into();
+        }
+        s.phase = "console step done".into();
+        s.next_action = format!("{me} resume --journal {j} (verifies and finishes)");
+    } else if rolling_back && !finished && deny == "on" && s.phase == "waiting for the console" {
+        s.phase = "rolling back".into();
+        s.next_action = format!(
+            "{me} rollback --journal {j} (the deny is back on; it removes PV.1 and the companion)"
+        );
+    }
+    if !uncovered.is_empty() {
+        let fix = if progress.rollback.is_some() {
+            format!(
+                "turn the landing-zone region deny back ON in the Control Tower console, then: {me} rollback --journal {j}"
+            )
+        } else {
+            format!("{me} resume --journal {j} (enables PV.1 on them again)")
+        };
+        s.urgent = Some(format!(
+            "URGENT: {} ha{} no region deny at all (the landing-zone deny is off there and PV.1 is missing); fix now: {fix}",
+            uncovered.join(", "),
+            if uncovered.len() == 1 { "s" } else { "ve" }
+        ));
+        s.next_action = fix;
+    }
+    s.live = Some(LiveStatus {
+        landing_zone_deny: deny.into(),
+        landing_zone_status: live.landing_zone_status.clone(),
+        landing_zone_operation: live
+            .landing_zone_operation
+            .as_ref()
+            .map(|o| format!("{} {}", o.kind, o.id)),
+        uncovered,
+        changes: if progress.rollback.is_some()
+            || !progress.checkpoints.iter().any(|c| c == "verify")
+        {
+            // Before PV.1 is everywhere (or while undoing it) its absence is no change.
+            Vec::new()
+        } else {
+            live.drifts.iter().map(|d| d.describe()).collect()
+        },
+    });
+    s
 }
 
 /// Computes the status.
@@ -87,6 +198,11 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
             "not started"
         };
         failures.extend(failed);
+        if let Some(changes) = &progress.drifted
+            && stage.manual
+        {
+            failures.extend(changes.iter().map(|c| format!("changed under us: {c}")));
+        }
         stages.push(StageStatus {
             id: stage.id.clone(),
             title: stage.title.clone(),
@@ -107,6 +223,8 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
         "finished"
     } else if progress.started.is_none() {
         "not started"
+    } else if progress.drifted.is_some() {
+        "stopped: the organization changed"
     } else if !failures.is_empty() {
         "failed"
     } else if progress.waiting_for_console {
@@ -157,6 +275,14 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
         "failed" => format!(
             "read the failure below, fix its cause, then: {me} resume --journal {j} (or roll back: {me} rollback --journal {j})"
         ),
+        "stopped: the organization changed" => format!(
+            "fix each change below (or plan again if they are wanted), then: {me} {} --journal {j}",
+            if progress.rollback.is_some() {
+                "rollback"
+            } else {
+                "resume"
+            }
+        ),
         _ => match next_stage {
             Some(s) => format!(
                 "{me} resume --journal {j} (next stage: {} — {})",
@@ -197,5 +323,10 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
         records: progress.records,
         last_record_at: progress.last_at.clone(),
         next_action,
+        live: None,
+        live_note: None,
+        urgent: None,
+        journal: j.to_string(),
+        command: me,
     }
 }

@@ -242,6 +242,8 @@ fn watch_signals(stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
 
 enum Mode<'a> {
     Forward,
+    /// A finished apply: put back what other actors removed since.
+    Repair,
     Rollback(Option<&'a str>),
 }
 
@@ -286,6 +288,7 @@ async fn execute(
     let rolling_back = matches!(mode, Mode::Rollback(_));
     let outcome = match mode {
         Mode::Forward => run.forward().await,
+        Mode::Repair => run.repair_finished().await,
         Mode::Rollback(to) => run.rollback(to).await,
     };
     let outcome = match outcome {
@@ -331,6 +334,20 @@ async fn execute(
             format!("step `{step}` failed: {error}"),
         )
         .hint(format!("the journal records everything done so far; fix the cause, then `{me} resume --journal {j}` (or `{me} rollback --journal {j}`)"))),
+        Outcome::Drifted { changes } => {
+            let then = if rolling_back { "rollback" } else { "resume" };
+            let mut e = Error::new(
+                ErrorKind::Changed,
+                format!(
+                    "stopped: the organization changed under the {} in {} way(s) ctmigrate does not undo; nothing was asked of the console while it is so",
+                    if rolling_back { "rollback" } else { "apply" },
+                    changes.len()
+                ),
+            )
+            .hint(format!("fix each change named above (or plan again if the changes are wanted), then: {me} {then} --journal {j}; `{me} status --journal {j}` shows the live state"));
+            e.causes = changes;
+            Err(e)
+        }
         Outcome::RolledBack { to } => {
             out.status(
                 "Rolled back",
@@ -698,11 +715,7 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
         )
         .hint("plan again and apply the new plan (the organization may have changed)"));
     }
-    if progress.finished {
-        journal.close();
-        out.status("Finished", "this apply has already finished; nothing to do");
-        return Ok(Exit::Ok);
-    }
+
     if let Err(e) = confirm(args.run.yes, "Resume", &plan, out) {
         journal.close();
         return Err(e);
@@ -732,7 +745,12 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
             return Err(journal_error(e));
         }
     }
-    let result = execute(&session, &plan, journal, records, opts, Mode::Forward, out).await;
+    let mode = if progress.finished {
+        Mode::Repair
+    } else {
+        Mode::Forward
+    };
+    let result = execute(&session, &plan, journal, records, opts, mode, out).await;
     session.close().await;
     result
 }
@@ -820,7 +838,7 @@ pub async fn rollback(
     result
 }
 
-pub fn status(args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn status(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
     let records = journal::read(&args.journal).map_err(journal_error)?;
     let progress = journal::fold(&records);
     let Some(started) = &progress.started else {
@@ -830,12 +848,77 @@ pub fn status(args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
         ));
     };
     let plan = load_plan(Path::new(&started.plan_path))?;
-    let s = status::status(&plan, &progress, &args.journal.display().to_string());
+    let mut s = status::status(&plan, &progress, &args.journal.display().to_string());
+    if !args.offline {
+        match live_coverage(global, &started.connection, &plan, out).await {
+            Ok(found) => s = status::with_live(s, &plan, &progress, &found),
+            Err(e) => {
+                s.live_note = Some(format!(
+                    "could not read the organization ({}); this is what the journal says (--offline skips the read)",
+                    e.message
+                ))
+            }
+        }
+    }
     match out.format {
         Format::Json => out.json(&s),
         Format::Text => out.text(&render_status(&s, out)),
     }
     Ok(Exit::Ok)
+}
+
+/// The connection `status` uses: the flags given, or else the ones the
+/// journal recorded (so that `ctmigrate status --journal FILE` reaches the
+/// organization the apply changed, sandbox included).
+fn status_connection(global: &GlobalArgs, recorded: &str) -> GlobalArgs {
+    if !global.connection_flags().is_empty() || recorded.trim().is_empty() {
+        return global.clone();
+    }
+    let mut argv: Vec<String> = vec!["ctmigrate".into()];
+    argv.extend(crate::cli::shell_words(recorded));
+    argv.extend(["status".into(), "--journal".into(), "-".into()]);
+    match <crate::cli::Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(cli) => GlobalArgs {
+            format: global.format,
+            no_color: global.no_color,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            ..cli.global
+        },
+        Err(_) => global.clone(),
+    }
+}
+
+/// Reads the plan's targets live, for `status`.
+async fn live_coverage(
+    global: &GlobalArgs,
+    recorded: &str,
+    plan: &Plan,
+    out: &Output,
+) -> Result<crate::apply::coverage::Coverage, Error> {
+    let global = status_connection(global, recorded);
+    let session = Session::connect(&global, out).await?;
+    let aws = &session.aws;
+    let (orgs, ct, sts) = (
+        aws.organizations(),
+        aws.control_tower(&plan.home_region),
+        aws.identity(),
+    );
+    let live = Live {
+        orgs: &orgs,
+        ct: &ct,
+        sts: &sts,
+        pv1_ids: [
+            plan.pv1.control_identifier.clone(),
+            plan.pv1.regional_identifier.clone(),
+        ],
+        landing_zone_arn: plan.landing_zone_arn.clone(),
+    };
+    let spinner = out.spinner("Reading the organization");
+    let found = crate::apply::coverage::read(&live, plan).await;
+    spinner.finish();
+    session.close().await;
+    found.map_err(|e| Error::aws("reading the plan's targets", e))
 }
 
 /// The plan file beside a journal (`x.journal.jsonl` → `x.plan.json`), for hints.

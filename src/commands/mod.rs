@@ -50,7 +50,7 @@ pub async fn dispatch(
         Command::Apply(args) => apply::apply(global, &args, out).await,
         Command::Resume(args) => apply::resume(global, &args, out).await,
         Command::Rollback(args) => apply::rollback(global, &args, out).await,
-        Command::Status(args) => apply::status(&args, out),
+        Command::Status(args) => apply::status(global, &args, out).await,
         Command::Sandbox(args) => sandbox::run(global, args, out).await,
     }
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::cli::{ConsoleAction, GlobalArgs, OnOff, ResetArgs, SandboxArgs, SandboxCommand};
+use crate::cli::{
+    AddRemove, ConsoleAction, GlobalArgs, OnOff, OuAction, ResetArgs, SandboxArgs, SandboxCommand,
+};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, Tone};
 use crate::sandbox::{self as sb, Settings};
@@ -64,6 +66,26 @@ pub async fn run(global: &GlobalArgs, args: SandboxArgs, out: &Output) -> Result
                 out.status("Done", "the landing zone is ACTIVE");
             }
             Ok(Exit::Ok)
+        }
+        SandboxCommand::Console {
+            action: ConsoleAction::Ou { action },
+        } => {
+            let (answer, wait) = match action {
+                OuAction::Create { name } => (sb::console::create_ou(dir, &name)?, false),
+                OuAction::Register { name, wait } => (sb::console::register_ou(dir, &name)?, wait),
+            };
+            console_answer(dir, &answer, wait, out).await
+        }
+        SandboxCommand::Console {
+            action:
+                ConsoleAction::GovernedRegions {
+                    change,
+                    region,
+                    wait,
+                },
+        } => {
+            let answer = sb::console::governed_region(dir, &region, change == AddRemove::Add)?;
+            console_answer(dir, &answer, wait, out).await
         }
         SandboxCommand::Status => {
             let status = sb::status(dir)?;
@@ -174,4 +196,30 @@ async fn wait_for_stop() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Prints what a console shortcut did and, with `wait`, waits until every
+/// operation it started has ended.
+async fn console_answer(
+    dir: &std::path::Path,
+    answer: &sb::console::ConsoleAnswer,
+    wait: bool,
+    out: &Output,
+) -> Result<Exit, Error> {
+    if out.format == Format::Json {
+        out.json(answer);
+    } else {
+        out.text(&format!("{}\n", answer.message));
+    }
+    if wait && answer.operation_id.is_some() {
+        let limit = Duration::from_millis(answer.expected_duration_ms) + Duration::from_secs(30);
+        if !sb::console::wait_idle(dir, limit).await? {
+            return Err(
+                Error::new(ErrorKind::Internal, "the operation did not finish in time")
+                    .hint("run `ctmigrate sandbox status` to see where it stands"),
+            );
+        }
+        out.status("Done", "the operation finished");
+    }
+    Ok(Exit::Ok)
 }

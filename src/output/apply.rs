@@ -62,12 +62,18 @@ impl<'a> RunView<'a> {
             }
             return;
         }
-        if self.out.quiet && !matches!(r.kind, "waiting" | "failed" | "stopped") {
+        if self.out.quiet
+            && !matches!(
+                r.kind,
+                "waiting" | "failed" | "stopped" | "urgent" | "repaired"
+            )
+        {
             return;
         }
         let secs = r.elapsed_ms as f64 / 1000.0;
         let mark = match r.kind {
-            "done" | "checkpoint" => self.out.paint(Tone::Good, "✓"),
+            "done" | "checkpoint" | "repaired" => self.out.paint(Tone::Good, "✓"),
+            "urgent" => self.out.paint(Tone::Bad, "!!"),
             "skipped" => self.out.paint(Tone::Dim, "="),
             "failed" => self.out.paint(Tone::Bad, "✗"),
             "retry" | "stopped" | "waiting" => self.out.paint(Tone::Warn, "!"),
@@ -174,6 +180,9 @@ impl<'a> RunView<'a> {
 pub fn render_status(s: &Status, out: &Output) -> String {
     let mut t = String::new();
     let b = |x: &str| out.paint(Tone::Bold, x);
+    if let Some(u) = &s.urgent {
+        t.push_str(&format!("{}\n", out.paint(Tone::Bad, u)));
+    }
     t.push_str(&format!(
         "{} {} for organization {}: {}\n",
         b("Apply of"),
@@ -209,6 +218,24 @@ pub fn render_status(s: &Status, out: &Output) -> String {
     }
     if let Some(v) = &s.verification {
         t.push_str(&format!("  verification: {v}\n"));
+    }
+    match (&s.live, &s.live_note) {
+        (Some(l), _) => {
+            t.push_str(&format!(
+                "  live: landing-zone deny {} on the targets, landing zone {}{}\n",
+                l.landing_zone_deny,
+                l.landing_zone_status,
+                l.landing_zone_operation
+                    .as_ref()
+                    .map(|o| format!(", update {o} in progress"))
+                    .unwrap_or_default()
+            ));
+            for c in &l.changes {
+                t.push_str(&format!("  {} {c}\n", out.paint(Tone::Warn, "changed:")));
+            }
+        }
+        (None, Some(note)) => t.push_str(&format!("  live: {note}\n")),
+        (None, None) => {}
     }
     t.push_str(&format!(
         "  journal: {} records{}\n",

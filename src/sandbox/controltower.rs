@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use super::server::{ApiError, ApiResult, Call, iso, paginate};
 use super::world::{
-    ControlOperation, EnabledControl, Happening, LZ_REGION_DENY_KEY, OpEffect, PV1_KEY, World,
+    ControlOperation, EnabledControl, Happening, LZ_REGION_DENY_KEY, LzOperation, OpEffect,
+    PV1_KEY, World,
 };
 
 fn validation(message: impl Into<String>) -> ApiError {
@@ -105,8 +106,12 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             )),
         };
     }
+    if let Some(answer) = super::baselines::handle(world, call, &lz.home_region) {
+        return answer;
+    }
     let b = call.body;
     match call.op {
+        "UpdateLandingZone" => update_landing_zone(world, call),
         "ListLandingZones" => Ok((
             json!({"landingZones": [{"arn": lz_arn(world)}]}),
             Vec::new(),
@@ -244,6 +249,86 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             "The ctmigrate sandbox does not emulate Control Tower operation `{other}`."
         ))),
     }
+}
+
+/// UpdateLandingZone: the manifest's `governedRegions` may change; the
+/// console's region-deny setting is kept as it is (no API changes it).
+/// Asynchronous, like the console's update: PROCESSING, then ACTIVE.
+fn update_landing_zone(world: &mut World, call: &Call) -> ApiResult {
+    let b = call.body;
+    let id = req_str(b, "landingZoneIdentifier")?;
+    if Some(id.to_string()) != lz_arn(world) {
+        return Err(not_found(format!("Landing zone {id} not found.")));
+    }
+    let version = req_str(b, "version")?.to_string();
+    let manifest = b
+        .get("manifest")
+        .filter(|m| m.is_object())
+        .ok_or_else(|| validation("manifest is required and must be a JSON object."))?;
+    ensure_lz_idle(world)?;
+    let Some(lz) = world.landing_zone.as_ref() else {
+        return Err(not_found("There is no landing zone."));
+    };
+    if version != lz.version && version != lz.latest_available_version {
+        return Err(validation(format!(
+            "Landing zone version {version} is not available; use {} or {}.",
+            lz.version, lz.latest_available_version
+        )));
+    }
+    let regions: Vec<String> = manifest
+        .get("governedRegions")
+        .and_then(Value::as_array)
+        .ok_or_else(|| validation("manifest.governedRegions is required."))?
+        .iter()
+        .map(|r| r.as_str().map(str::to_string))
+        .collect::<Option<_>>()
+        .ok_or_else(|| validation("manifest.governedRegions must be a list of Region names."))?;
+    let shape = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && parts[0].len() == 2
+            && parts[0].chars().all(|c| c.is_ascii_lowercase())
+            && parts
+                .last()
+                .is_some_and(|p| p.len() == 1 && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    if let Some(bad) = regions.iter().find(|r| !shape(r)) {
+        return Err(validation(format!("{bad} is not a Region name.")));
+    }
+    if !regions.contains(&lz.home_region) {
+        return Err(validation(format!(
+            "The home Region {} must stay governed.",
+            lz.home_region
+        )));
+    }
+    let delay = world.settings.landing_zone_op_delay_ms;
+    let op = world.next_uuid();
+    world.lz_operations.push(LzOperation {
+        id: op.clone(),
+        op_type: "UPDATE".into(),
+        status: "IN_PROGRESS".into(),
+        start_ms: call.now_ms,
+        complete_at_ms: call
+            .now_ms
+            .saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)),
+        end_ms: None,
+        region_deny_target: None,
+        governed_regions_target: Some(regions.clone()),
+    });
+    if let Some(lz) = world.landing_zone.as_mut() {
+        lz.status = "PROCESSING".into();
+    }
+    Ok((
+        json!({"operationIdentifier": op}),
+        vec![Happening {
+            at_ms: call.now_ms,
+            event: "UpdateLandingZone".into(),
+            detail: format!(
+                "governed Regions {} requested (operation {op})",
+                regions.join(", ")
+            ),
+        }],
+    ))
 }
 
 fn filter_list_any(body: &Value, key: &str) -> Option<Vec<String>> {

@@ -13,8 +13,10 @@
 //! `timeline.jsonl` (every change with the region-deny coverage of each
 //! registered first-tier OU after it).
 
+mod baselines;
 mod bedrock;
 mod catalog;
+pub mod console;
 mod controltower;
 mod faults;
 mod organizations;
@@ -271,6 +273,7 @@ pub fn console_region_deny(dir: &Path, on: bool) -> Result<ConsoleReceipt, Sandb
             complete_at_ms: now.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)),
             end_ms: None,
             region_deny_target: Some(on),
+            governed_regions_target: None,
         });
         if let Some(lz) = w.landing_zone.as_mut() {
             lz.status = "PROCESSING".into();

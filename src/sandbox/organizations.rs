@@ -224,6 +224,9 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
                 .collect();
             page(call, world, "Targets", items)
         }
+        "CreateOrganizationalUnit" => create_ou(world, call),
+        "DeleteOrganizationalUnit" => delete_ou(world, call),
+        "MoveAccount" => move_account(world, call),
         "CreatePolicy" => create_policy(world, call),
         "UpdatePolicy" => update_policy(world, call),
         "DeletePolicy" => {
@@ -429,6 +432,171 @@ fn node_name(world: &World, id: &str) -> String {
     } else {
         format!("Root ({id})")
     }
+}
+
+/// OU nesting AWS allows below the root.
+const MAX_OU_DEPTH: usize = 5;
+
+fn ou_depth(world: &World, id: &str) -> usize {
+    let mut depth = 0;
+    let mut cur = id.to_string();
+    while let Some(ou) = world.ous.get(&cur) {
+        depth += 1;
+        cur = ou.parent_id.clone();
+    }
+    depth
+}
+
+fn create_ou(world: &mut World, call: &Call) -> ApiResult {
+    let b = call.body;
+    let parent = str_field(b, "ParentId")?.to_string();
+    let name = str_field(b, "Name")?.to_string();
+    check_parent(world, &parent)?;
+    if name.is_empty() || name.len() > 128 {
+        return Err(invalid_input(
+            "INVALID_INPUT",
+            "The OU name must be 1 to 128 characters.",
+        ));
+    }
+    if world
+        .ous
+        .values()
+        .any(|o| o.parent_id == parent && o.name == name)
+    {
+        return Err(bad_request(
+            "DuplicateOrganizationalUnitException",
+            format!("An OU named {name} already exists under the parent {parent}."),
+        ));
+    }
+    if ou_depth(world, &parent) >= MAX_OU_DEPTH {
+        return Err(constraint(
+            "OU_DEPTH_LIMIT_EXCEEDED",
+            "You attempted to create an OU tree that is too many levels deep.",
+        ));
+    }
+    let suffix = world
+        .root_id()
+        .strip_prefix("r-")
+        .unwrap_or("none")
+        .to_string();
+    let id = format!(
+        "ou-{suffix}-{}",
+        world.next_id(8, b"abcdefghijklmnopqrstuvwxyz0123456789")
+    );
+    world.ous.insert(
+        id.clone(),
+        super::world::Ou {
+            id: id.clone(),
+            name: name.clone(),
+            parent_id: parent.clone(),
+        },
+    );
+    // AWS attaches FullAWSAccess to every new OU while SCPs are enabled.
+    if world.policies.contains_key("p-FullAWSAccess") {
+        world
+            .attachments
+            .insert(id.clone(), vec!["p-FullAWSAccess".into()]);
+    }
+    Ok((
+        json!({"OrganizationalUnit": ou_json(world, &id)}),
+        happened(
+            call,
+            "CreateOrganizationalUnit",
+            format!("{name} ({id}) under {parent}"),
+        ),
+    ))
+}
+
+fn delete_ou(world: &mut World, call: &Call) -> ApiResult {
+    let id = str_field(call.body, "OrganizationalUnitId")?.to_string();
+    let Some(ou) = world.ous.get(&id).cloned() else {
+        return Err(bad_request(
+            "OrganizationalUnitNotFoundException",
+            format!(
+                "We can't find an organizational unit (OU) with the OrganizationalUnitId {id} that you specified."
+            ),
+        ));
+    };
+    if world.ous.values().any(|o| o.parent_id == id)
+        || world.accounts.values().any(|a| a.parent_id == id)
+    {
+        return Err(bad_request(
+            "OrganizationalUnitNotEmptyException",
+            "The specified OU is not empty. Move all accounts to another root or to other OUs, remove all child OUs, and try the operation again.",
+        ));
+    }
+    if world
+        .baselines
+        .iter()
+        .any(|b| b.target == world.ou_arn(&id))
+    {
+        return Err(constraint(
+            "CANNOT_REMOVE_REGISTERED_OU",
+            "The OU is registered with AWS Control Tower; deregister it first.",
+        ));
+    }
+    world.ous.remove(&id);
+    world.attachments.remove(&id);
+    Ok((
+        json!({}),
+        happened(
+            call,
+            "DeleteOrganizationalUnit",
+            format!("{} ({id})", ou.name),
+        ),
+    ))
+}
+
+fn move_account(world: &mut World, call: &Call) -> ApiResult {
+    let b = call.body;
+    let account = str_field(b, "AccountId")?.to_string();
+    let source = str_field(b, "SourceParentId")?.to_string();
+    let dest = str_field(b, "DestinationParentId")?.to_string();
+    let Some(current) = world.accounts.get(&account).map(|a| a.parent_id.clone()) else {
+        return Err(bad_request(
+            "AccountNotFoundException",
+            format!(
+                "We can't find an AWS account with the AccountId {account} that you specified."
+            ),
+        ));
+    };
+    check_parent(world, &source).map_err(|_| {
+        bad_request(
+            "SourceParentNotFoundException",
+            format!(
+                "We can't find a source root or OU with the ParentId {source} that you specified."
+            ),
+        )
+    })?;
+    check_parent(world, &dest).map_err(|_| {
+        bad_request(
+            "DestinationParentNotFoundException",
+            format!("We can't find a destination root or OU with the ParentId {dest} that you specified."),
+        )
+    })?;
+    if current != source {
+        return Err(bad_request(
+            "AccountNotFoundException",
+            format!("The account {account} is not in the source parent {source}."),
+        ));
+    }
+    if current == dest {
+        return Err(bad_request(
+            "DuplicateAccountException",
+            "That account is already present in the specified destination.",
+        ));
+    }
+    if let Some(a) = world.accounts.get_mut(&account) {
+        a.parent_id = dest.clone();
+    }
+    Ok((
+        json!({}),
+        happened(
+            call,
+            "MoveAccount",
+            format!("{account} from {source} to {dest}"),
+        ),
+    ))
 }
 
 fn ou_json(world: &World, id: &str) -> Value {

@@ -176,6 +176,7 @@ fn base_world(settings: Settings) -> World {
         ],
         identity_account: MGMT.into(),
         timeline_seq: 0,
+        baseline_operations: Vec::new(),
     };
     let ous = [
         ("ou-sb01-security", "Security", ROOT),
@@ -299,6 +300,7 @@ fn base_world(settings: Settings) -> World {
         complete_at_ms: T0 * 1000 + 3_600_000,
         end_ms: Some(T0 * 1000 + 3_600_000),
         region_deny_target: None,
+        governed_regions_target: None,
     });
     let registered = [
         ("ou-sb01-security", None),

@@ -112,6 +112,29 @@ pub struct LzOperation {
     pub end_ms: Option<i64>,
     /// For console region-deny updates: the setting the update turns on or off.
     pub region_deny_target: Option<bool>,
+    /// For UpdateLandingZone with a changed manifest: the governed Regions it sets.
+    #[serde(default)]
+    pub governed_regions_target: Option<Vec<String>>,
+}
+
+/// An asynchronous baseline operation (registering or deregistering an OU).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BaselineOperation {
+    pub id: String,
+    /// ENABLE_BASELINE or DISABLE_BASELINE.
+    pub op_type: String,
+    /// The enabled baseline's ARN.
+    pub enabled_baseline_arn: String,
+    pub baseline_identifier: String,
+    pub baseline_version: String,
+    /// Target OU ARN.
+    pub target: String,
+    /// IN_PROGRESS, SUCCEEDED or FAILED.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub start_ms: i64,
+    pub complete_at_ms: i64,
+    pub end_ms: Option<i64>,
 }
 
 /// A baseline enabled on a target (registration of an OU).
@@ -233,6 +256,8 @@ pub struct World {
     /// Sequence number of the last timeline record.
     #[serde(default)]
     pub timeline_seq: u64,
+    #[serde(default)]
+    pub baseline_operations: Vec<BaselineOperation>,
 }
 
 /// One change that happened while time moved forward.
@@ -416,20 +441,31 @@ impl World {
             .enumerate()
             .filter(|(_, o)| o.status == "IN_PROGRESS" && o.complete_at_ms <= now_ms)
             .min_by_key(|(_, o)| o.complete_at_ms)
-            .map(|(i, o)| (o.complete_at_ms, i));
+            .map(|(i, o)| (o.complete_at_ms, 0u8, i));
         let next_lz = self
             .lz_operations
             .iter()
             .enumerate()
             .filter(|(_, o)| o.status == "IN_PROGRESS" && o.complete_at_ms <= now_ms)
             .min_by_key(|(_, o)| o.complete_at_ms)
-            .map(|(i, o)| (o.complete_at_ms, i));
-        match (next_control, next_lz) {
-            (None, None) => None,
-            (Some((ct, i)), Some((lt, _))) if ct <= lt => Some(self.finish_control_op(i)),
-            (Some((_, i)), None) => Some(self.finish_control_op(i)),
-            (_, Some((_, j))) => Some(self.finish_lz_op(j)),
-        }
+            .map(|(i, o)| (o.complete_at_ms, 1u8, i));
+        let next_baseline = self
+            .baseline_operations
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.status == "IN_PROGRESS" && o.complete_at_ms <= now_ms)
+            .min_by_key(|(_, o)| o.complete_at_ms)
+            .map(|(i, o)| (o.complete_at_ms, 2u8, i));
+        // The earliest first; at the same instant controls, then the landing zone, then baselines.
+        let (_, kind, i) = [next_control, next_lz, next_baseline]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, kind, _)| (*at, *kind))?;
+        Some(match kind {
+            0 => self.finish_control_op(i),
+            1 => self.finish_lz_op(i),
+            _ => self.finish_baseline_op(i),
+        })
     }
 
     fn finish_control_op(&mut self, idx: usize) -> Happening {
@@ -526,6 +562,9 @@ impl World {
     fn finish_lz_op(&mut self, idx: usize) -> Happening {
         let op = self.lz_operations[idx].clone();
         let at = op.complete_at_ms;
+        if let Some(regions) = &op.governed_regions_target {
+            self.set_governed_regions(regions);
+        }
         if let Some(target) = op.region_deny_target {
             self.set_region_deny(target);
         }
@@ -535,14 +574,129 @@ impl World {
         if let Some(lz) = self.landing_zone.as_mut() {
             lz.status = "ACTIVE".into();
         }
+        let mut detail = format!("{} {}", op.op_type, op.id);
+        match op.region_deny_target {
+            Some(true) => detail.push_str(": region deny turned on"),
+            Some(false) => detail.push_str(": region deny turned off"),
+            None => {}
+        }
+        if let Some(regions) = &op.governed_regions_target {
+            detail.push_str(&format!(": governed Regions now {}", regions.join(", ")));
+        }
         Happening {
             at_ms: at,
             event: "LandingZoneOperationSucceeded".into(),
-            detail: match op.region_deny_target {
-                Some(true) => format!("{} {}: region deny turned on", op.op_type, op.id),
-                Some(false) => format!("{} {}: region deny turned off", op.op_type, op.id),
-                None => format!("{} {}", op.op_type, op.id),
-            },
+            detail,
+        }
+    }
+
+    fn finish_baseline_op(&mut self, idx: usize) -> Happening {
+        let op = self.baseline_operations[idx].clone();
+        let at = op.complete_at_ms;
+        let ou_id = self.ou_id_from_arn(&op.target).unwrap_or_default();
+        if op.op_type == "ENABLE_BASELINE" {
+            self.register_ou(
+                &ou_id,
+                &op.enabled_baseline_arn,
+                &op.baseline_identifier,
+                &op.baseline_version,
+            );
+        } else {
+            self.deregister_ou(&ou_id, &op.enabled_baseline_arn);
+        }
+        let done = &mut self.baseline_operations[idx];
+        done.status = "SUCCEEDED".into();
+        done.end_ms = Some(at);
+        Happening {
+            at_ms: at,
+            event: "BaselineOperationSucceeded".into(),
+            detail: format!(
+                "{} {} on {}",
+                op.op_type,
+                op.id,
+                self.ous
+                    .get(&ou_id)
+                    .map(|o| format!("{} ({ou_id})", o.name))
+                    .unwrap_or(op.target)
+            ),
+        }
+    }
+
+    /// Registers an OU as Control Tower does when AWSControlTowerBaseline is
+    /// enabled on it: the enabled baseline, a guardrail SCP with the
+    /// mandatory statements, the mandatory controls, and (for a first-tier
+    /// OU while the landing-zone deny is on) the `GRREGIONDENY` statement.
+    pub fn register_ou(&mut self, ou_id: &str, arn: &str, baseline: &str, version: &str) {
+        let target = self.ou_arn(ou_id);
+        let parent = self
+            .ous
+            .get(ou_id)
+            .map(|o| o.parent_id.clone())
+            .unwrap_or_default();
+        let parent_baseline = self
+            .baselines
+            .iter()
+            .find(|b| b.target == self.ou_arn(&parent))
+            .map(|b| b.arn.clone());
+        self.baselines.push(EnabledBaseline {
+            arn: arn.to_string(),
+            baseline_identifier: baseline.to_string(),
+            baseline_version: version.to_string(),
+            target: target.clone(),
+            parent: parent_baseline,
+        });
+        for sid in ["GRCLOUDTRAILENABLED", "GRCONFIGENABLED", "GRIAMROLEPOLICY"] {
+            let _ = self.place_statement(ou_id, templates::mandatory_statement(sid), true);
+        }
+        let home = self
+            .landing_zone
+            .as_ref()
+            .map(|l| l.home_region.clone())
+            .unwrap_or_default();
+        for key in [
+            "AWS-GR_CLOUDTRAIL_CHANGE_PROHIBITED",
+            "AWS-GR_CONFIG_CHANGE_PROHIBITED",
+            "AWS-GR_IAM_ROLE_CHANGE_PROHIBITED",
+        ] {
+            let suffix = self.next_id(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+            self.enabled_controls.push(EnabledControl {
+                arn: format!(
+                    "arn:aws:controltower:{home}:{}:enabledcontrol/{suffix}",
+                    self.master_account()
+                ),
+                control_identifier: format!("arn:aws:controltower:{home}::control/{key}"),
+                control_key: key.into(),
+                target: target.clone(),
+                status: "SUCCEEDED".into(),
+                drift: "IN_SYNC".into(),
+                last_operation: None,
+                parameters: Vec::new(),
+            });
+        }
+        let deny_on = self.landing_zone.as_ref().is_some_and(|l| l.region_deny);
+        if deny_on && parent == self.root_id() {
+            self.apply_region_deny_to(ou_id, true);
+        }
+    }
+
+    /// Deregisters an OU: its baseline, its Control Tower managed SCPs and
+    /// its Control Tower enabled controls go.
+    pub fn deregister_ou(&mut self, ou_id: &str, arn: &str) {
+        let target = self.ou_arn(ou_id);
+        self.baselines.retain(|b| b.arn != arn);
+        self.enabled_controls.retain(|c| c.target != target);
+        let attached: Vec<String> = self.attached(ou_id).to_vec();
+        for pid in attached {
+            if self
+                .policies
+                .get(&pid)
+                .is_some_and(|p| p.name.starts_with(GUARDRAIL_PREFIX))
+            {
+                self.policies.remove(&pid);
+                for list in self.attachments.values_mut() {
+                    list.retain(|x| x != &pid);
+                }
+            }
         }
     }
 
@@ -553,36 +707,59 @@ impl World {
             return;
         };
         lz.region_deny = on;
+        for ou_id in self.registered_first_tier_ou_ids() {
+            self.apply_region_deny_to(&ou_id, on);
+        }
+    }
+
+    /// The governed Regions change (UpdateLandingZone): the manifest, and the
+    /// `GRREGIONDENY` statements while the deny is on.
+    pub fn set_governed_regions(&mut self, regions: &[String]) {
+        let Some(lz) = self.landing_zone.as_mut() else {
+            return;
+        };
+        lz.governed_regions = regions.to_vec();
+        if let Some(m) = lz.manifest.as_object_mut() {
+            m.insert("governedRegions".into(), serde_json::json!(regions));
+        }
+        if lz.region_deny {
+            self.set_region_deny(true);
+        }
+    }
+
+    /// The landing-zone deny on one registered first-tier OU, on or off.
+    fn apply_region_deny_to(&mut self, ou_id: &str, on: bool) {
+        let Some(lz) = self.landing_zone.as_ref() else {
+            return;
+        };
         let home = lz.home_region.clone();
         let governed = lz.governed_regions.clone();
-        for ou_id in self.registered_first_tier_ou_ids() {
-            let target = self.ou_arn(&ou_id);
-            self.remove_statement(&ou_id, templates::GRREGIONDENY_SID);
-            self.enabled_controls
-                .retain(|c| !(c.target == target && c.control_key == LZ_REGION_DENY_KEY));
-            if on {
-                let stmt = templates::grregiondeny_statement(&governed);
-                // The landing zone never fails to place its own statement: when no
-                // guardrail policy has room it makes a new one, even over the quota.
-                let _ = self.place_statement(&ou_id, stmt, true);
-                let suffix = self.next_id(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-                let arn = format!(
-                    "arn:aws:controltower:{home}:{}:enabledcontrol/{suffix}",
-                    self.master_account()
-                );
-                self.enabled_controls.push(EnabledControl {
-                    arn,
-                    control_identifier: format!(
-                        "arn:aws:controltower:{home}::control/{LZ_REGION_DENY_KEY}"
-                    ),
-                    control_key: LZ_REGION_DENY_KEY.into(),
-                    target,
-                    status: "SUCCEEDED".into(),
-                    drift: "NOT_CHECKING".into(),
-                    last_operation: None,
-                    parameters: Vec::new(),
-                });
-            }
+        let target = self.ou_arn(ou_id);
+        self.remove_statement(ou_id, templates::GRREGIONDENY_SID);
+        self.enabled_controls
+            .retain(|c| !(c.target == target && c.control_key == LZ_REGION_DENY_KEY));
+        if on {
+            let stmt = templates::grregiondeny_statement(&governed);
+            // The landing zone never fails to place its own statement: when no
+            // guardrail policy has room it makes a new one, even over the quota.
+            let _ = self.place_statement(ou_id, stmt, true);
+            let suffix = self.next_id(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+            let arn = format!(
+                "arn:aws:controltower:{home}:{}:enabledcontrol/{suffix}",
+                self.master_account()
+            );
+            self.enabled_controls.push(EnabledControl {
+                arn,
+                control_identifier: format!(
+                    "arn:aws:controltower:{home}::control/{LZ_REGION_DENY_KEY}"
+                ),
+                control_key: LZ_REGION_DENY_KEY.into(),
+                target,
+                status: "SUCCEEDED".into(),
+                drift: "NOT_CHECKING".into(),
+                last_operation: None,
+                parameters: Vec::new(),
+            });
         }
     }
 

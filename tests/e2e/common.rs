@@ -3,8 +3,9 @@
 //! (AWS CLI, moto) installed from PyPI into target/pytools on first use.
 
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use ctmigrate::aws::{Aws, ConnectOptions};
@@ -217,4 +218,38 @@ pub fn console(dir: &Path, on_off: &str) {
         "--wait",
     ]));
     assert_eq!(code, 0, "console {on_off}: {err}");
+}
+
+/// A child process killed when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn serve_with(dir: &std::path::Path, extra: &[&str]) -> (Guard, String) {
+    let mut child = ctmigrate(dir)
+        .args(["sandbox", "serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "first line is the URL: {url:?}"
+    );
+    (Guard(child), url)
+}
+
+/// `ctmigrate sandbox serve` on the sandbox in `dir` (the default `.ctmigrate/sandbox`).
+pub fn serve(dir: &std::path::Path) -> (Guard, String) {
+    serve_with(dir, &[])
 }

@@ -1,8 +1,7 @@
 //! Clients and servers we did not write: the AWS CLI against `ctmigrate
 //! sandbox serve`, and our Organizations adapter against moto.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ctmigrate::aws::{Apis, Organizations};
@@ -10,34 +9,6 @@ use ctmigrate::model::Tag;
 use serde_json::Value;
 
 use crate::common::*;
-
-/// A child process killed when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &std::path::Path) -> (Guard, String) {
-    let mut child = ctmigrate(dir)
-        .args(["sandbox", "serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line.trim().to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "first line is the URL: {url:?}"
-    );
-    (Guard(child), url)
-}
 
 fn json_of(cmd: &mut Command) -> Value {
     let (code, out, err) = run(cmd);

@@ -4,6 +4,7 @@
 
 mod apply_cli;
 mod common;
+mod concurrent;
 mod detect_cli;
 mod explain_cli;
 mod external;

@@ -1,0 +1,279 @@
+//! What the live organization looks like against a plan's end state, read
+//! fresh each time: for every target OU, whether PV.1 is enabled with the
+//! planned parameters, whether the companion SCP is attached with its
+//! planned content, and whether the landing-zone region deny is still on it;
+//! for the organization, the landing zone's status and any landing-zone
+//! update in progress. Other actors (administrators, AFT/CfCT/LZA pipelines,
+//! Control Tower itself) change the organization during an hour-long console
+//! wait, so the gate, `status` and `resume` judge by this, never by the
+//! journal alone.
+//!
+//! It reads only and classifies ([`Drift`]); it must not repair, decide what
+//! to run, or print.
+
+use serde::Serialize;
+
+use super::live::{Live, normalise_parameters, parameters_json};
+use crate::aws::{AwsError, ControlTower, Identity, Organizations};
+use crate::model::LandingZoneOperation;
+use crate::plan::Plan;
+
+/// Sid of the landing-zone region deny statement.
+pub const GRREGIONDENY: &str = "GRREGIONDENY";
+/// Sid of PV.1's statement.
+pub const PV1_SID: &str = "CTMULTISERVICEPV1";
+
+/// What differs from the plan's end state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriftKind {
+    /// PV.1 is not enabled on the target.
+    Pv1Missing,
+    /// PV.1 is enabled with other parameters than planned.
+    Pv1Parameters,
+    /// PV.1's last operation FAILED.
+    Pv1Failed,
+    /// An operation is changing PV.1 on the target (not ours).
+    Pv1UnderChange,
+    /// The companion SCP does not exist.
+    CompanionMissing,
+    /// The companion SCP's content is not the planned content.
+    CompanionContent,
+    /// The companion SCP is not attached to the target.
+    CompanionDetached,
+}
+
+/// One difference between the organization and the plan's end state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub kind: DriftKind,
+    /// The OU id, or the companion's name.
+    pub target: String,
+    /// The OU's name (or the companion's name).
+    pub target_name: String,
+    pub expected: String,
+    pub observed: String,
+}
+
+impl Drift {
+    /// One sentence naming the change.
+    pub fn describe(&self) -> String {
+        let who = &self.target_name;
+        match self.kind {
+            DriftKind::Pv1Missing => format!(
+                "CT.MULTISERVICE.PV.1 is no longer enabled on {who} ({}): someone else disabled it",
+                self.target
+            ),
+            DriftKind::Pv1Parameters => format!(
+                "CT.MULTISERVICE.PV.1 on {who} ({}) has other parameters than planned: {}",
+                self.target, self.observed
+            ),
+            DriftKind::Pv1Failed => {
+                format!("CT.MULTISERVICE.PV.1 on {who} ({}) is FAILED", self.target)
+            }
+            DriftKind::Pv1UnderChange => format!(
+                "CT.MULTISERVICE.PV.1 on {who} ({}) is being changed by another operation",
+                self.target
+            ),
+            DriftKind::CompanionMissing => {
+                format!("the companion SCP {who} no longer exists: someone else deleted it")
+            }
+            DriftKind::CompanionContent => format!(
+                "the companion SCP {who} ({}) was edited: its content is not what the plan wrote",
+                self.observed
+            ),
+            DriftKind::CompanionDetached => format!(
+                "the companion SCP is no longer attached to {who} ({}): someone else detached it",
+                self.target
+            ),
+        }
+    }
+
+    /// What a person does about it when ctmigrate does not repair it.
+    pub fn fix(&self) -> String {
+        match self.kind {
+            DriftKind::Pv1Parameters => format!(
+                "set PV.1 on {} back to the planned parameters {} (or plan again if the new ones are wanted)",
+                self.target_name, self.expected
+            ),
+            DriftKind::CompanionContent => format!(
+                "put back the planned content of {} (see the plan's Markdown), or plan again if the edit is wanted",
+                self.target_name
+            ),
+            _ => format!(
+                "restore it as the plan has it ({}), or plan again",
+                self.expected
+            ),
+        }
+    }
+}
+
+/// One target's coverage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetCoverage {
+    pub ou_id: String,
+    pub name: String,
+    /// A `GRREGIONDENY` statement is attached to the OU.
+    pub landing_zone_deny: bool,
+    /// A `CTMULTISERVICEPV1` statement is attached to the OU.
+    pub pv1_statement: bool,
+}
+
+impl TargetCoverage {
+    /// Some region deny is in force on the OU.
+    pub fn covered(&self) -> bool {
+        self.landing_zone_deny || self.pv1_statement
+    }
+}
+
+/// The organization against the plan's end state, now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub landing_zone_status: String,
+    /// A landing-zone update in progress (the console's, or anyone's).
+    pub landing_zone_operation: Option<LandingZoneOperation>,
+    pub targets: Vec<TargetCoverage>,
+    pub drifts: Vec<Drift>,
+}
+
+impl Coverage {
+    /// The landing-zone deny is on every target.
+    pub fn deny_on_everywhere(&self) -> bool {
+        self.targets.iter().all(|t| t.landing_zone_deny)
+    }
+
+    /// The landing-zone deny is on no target.
+    pub fn deny_off_everywhere(&self) -> bool {
+        self.targets.iter().all(|t| !t.landing_zone_deny)
+    }
+
+    /// Targets under no region deny at all: the urgent state.
+    pub fn uncovered(&self) -> Vec<&TargetCoverage> {
+        self.targets.iter().filter(|t| !t.covered()).collect()
+    }
+}
+
+/// The landing-zone update in progress, if any.
+pub async fn landing_zone_operation<O, C, I>(
+    live: &Live<'_, O, C, I>,
+) -> Result<Option<LandingZoneOperation>, AwsError>
+where
+    O: Organizations + Sync,
+    C: ControlTower + Sync,
+    I: Identity + Sync,
+{
+    let ops = super::live::retry(|| live.ct.list_landing_zone_operations()).await?;
+    Ok(ops.into_iter().find(|o| o.status == "IN_PROGRESS"))
+}
+
+/// Reads the coverage of every target of `plan`.
+pub async fn read<O, C, I>(live: &Live<'_, O, C, I>, plan: &Plan) -> Result<Coverage, AwsError>
+where
+    O: Organizations + Sync,
+    C: ControlTower + Sync,
+    I: Identity + Sync,
+{
+    let landing_zone_status = live.landing_zone_status().await?;
+    let landing_zone_operation = landing_zone_operation(live).await?;
+    let companion = &plan.companion;
+    let mut drifts = Vec::new();
+    match live.policy_by_name(&companion.name).await? {
+        None => drifts.push(Drift {
+            kind: DriftKind::CompanionMissing,
+            target: companion.name.clone(),
+            target_name: companion.name.clone(),
+            expected: "the companion SCP exists".into(),
+            observed: "no policy has its name".into(),
+        }),
+        Some(p) if p.content != companion.content => drifts.push(Drift {
+            kind: DriftKind::CompanionContent,
+            target: companion.name.clone(),
+            target_name: companion.name.clone(),
+            expected: format!(
+                "content sha256 {}",
+                crate::plan::sha256_hex(companion.content.as_bytes())
+            ),
+            observed: p.summary.id.clone(),
+        }),
+        Some(_) => {}
+    }
+    let mut targets = Vec::new();
+    for t in &plan.targets {
+        let attached = live.attached(&t.ou_id).await?;
+        let mut sids = Vec::new();
+        for p in &attached {
+            let full = super::live::retry(|| live.orgs.describe_policy(&p.id)).await?;
+            sids.extend(super::live::statement_sids(&full.content));
+        }
+        targets.push(TargetCoverage {
+            ou_id: t.ou_id.clone(),
+            name: t.name.clone(),
+            landing_zone_deny: sids.iter().any(|s| s == GRREGIONDENY),
+            pv1_statement: sids.iter().any(|s| s == PV1_SID),
+        });
+        let drift = |kind, expected: String, observed: String| Drift {
+            kind,
+            target: t.ou_id.clone(),
+            target_name: t.name.clone(),
+            expected,
+            observed,
+        };
+        let planned = normalise_parameters(&t.pv1_parameters);
+        match live.pv1_on(&t.ou_arn).await? {
+            None => drifts.push(drift(
+                DriftKind::Pv1Missing,
+                format!("PV.1 enabled with {}", t.pv1_parameters),
+                "not enabled".into(),
+            )),
+            Some(c) if c.status == "UNDER_CHANGE" => drifts.push(drift(
+                DriftKind::Pv1UnderChange,
+                format!("PV.1 enabled with {}", t.pv1_parameters),
+                format!("{} under change", c.arn),
+            )),
+            Some(c) if c.status == "FAILED" => drifts.push(drift(
+                DriftKind::Pv1Failed,
+                format!("PV.1 enabled with {}", t.pv1_parameters),
+                format!("{} FAILED", c.arn),
+            )),
+            Some(c) if normalise_parameters(&parameters_json(&c.parameters)) != planned => drifts
+                .push(drift(
+                    DriftKind::Pv1Parameters,
+                    t.pv1_parameters.to_string(),
+                    parameters_json(&c.parameters).to_string(),
+                )),
+            Some(_) => {}
+        }
+        if !attached.iter().any(|p| p.name == companion.name) {
+            drifts.push(drift(
+                DriftKind::CompanionDetached,
+                format!("{} attached", companion.name),
+                "not attached".into(),
+            ));
+        }
+    }
+    Ok(Coverage {
+        landing_zone_status,
+        landing_zone_operation,
+        targets,
+        drifts,
+    })
+}
+
+/// The plan step that puts back what `drift` found missing, when the plan
+/// has exactly such a step on the same target; `None` when the change is
+/// not ctmigrate's to undo (other parameters, other content, a PV.1 that
+/// existed before the plan).
+pub fn repair_step<'p>(plan: &'p Plan, drift: &Drift) -> Option<&'p crate::plan::Step> {
+    let id = match drift.kind {
+        DriftKind::Pv1Missing | DriftKind::Pv1Failed | DriftKind::Pv1UnderChange => {
+            format!("enable-pv1:{}", drift.target)
+        }
+        DriftKind::CompanionDetached => format!("attach-companion:{}", drift.target),
+        DriftKind::CompanionMissing => "create-companion".to_string(),
+        DriftKind::Pv1Parameters | DriftKind::CompanionContent => return None,
+    };
+    plan.stages
+        .iter()
+        .flat_map(|s| s.steps.iter())
+        .find(|s| s.id == id && s.request.is_some())
+}

@@ -1,0 +1,435 @@
+//! The organization changes under us: another actor (the AWS CLI against
+//! `ctmigrate sandbox serve` on the same sandbox) changes the organization
+//! while an apply waits at the console gate, after the person acted, or
+//! while a console update is still running; and rollback runs when the
+//! journal does not know that the deny was turned off. In every case
+//! ctmigrate repairs what is its own and says so, or stops with exit 5 and
+//! names the change, and never prints the console instructions while a
+//! target lacks its replacement.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::apply_cli::{
+    JOURNAL, PLAN, apply, assert_always_covered, cli, copy_of, journal_records, normalised, resume,
+    template_dir,
+};
+use crate::common::*;
+
+const SANDBOX_OU: &str = "ou-sb01-sandbox0";
+const COMPANION: &str = "ctmigrate-bedrock-cross-region-inference";
+/// What apply prints only when it asks the person to act.
+const INSTRUCTION: &str = "Region deny setting, choose Not enabled";
+
+/// A copy of the template stopped at the console gate, and the other actor.
+struct AtGate {
+    dir: tempfile::TempDir,
+    _server: Guard,
+    url: String,
+}
+
+impl AtGate {
+    fn new() -> AtGate {
+        let dir = copy_of(template_dir());
+        let (code, out, err) = apply(dir.path(), None);
+        assert_eq!(code, 3, "apply stops at the console gate: {out}\n{err}");
+        let (server, url) = serve_with(dir.path(), &["--sandbox-dir", "sb"]);
+        AtGate {
+            dir,
+            _server: server,
+            url,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The AWS CLI as another administrator of the management account.
+    fn aws(&self, args: &[&str]) -> Value {
+        let mut c = aws_cli(&self.url, HOME, ADMIN_KEY);
+        c.args(args);
+        let (code, out, err) = run(&mut c);
+        assert_eq!(code, 0, "aws {args:?}: {err}");
+        if out.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&out).unwrap()
+        }
+    }
+
+    fn pv1_arn(&self, ou: &str) -> String {
+        let list = self.aws(&[
+            "controltower",
+            "list-enabled-controls",
+            "--target-identifier",
+            &ou_arn(ou),
+        ]);
+        list["enabledControls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["controlIdentifier"] == PV1_CATALOG)
+            .map(|c| c["arn"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no PV.1 on {ou}: {list}"))
+    }
+
+    /// Waits until the control operation `id` has ended.
+    fn wait_operation(&self, answer: &Value) {
+        let id = answer["operationIdentifier"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let op = self.aws(&[
+                "controltower",
+                "get-control-operation",
+                "--operation-identifier",
+                &id,
+            ]);
+            if op["controlOperation"]["status"] != "IN_PROGRESS" {
+                assert_eq!(op["controlOperation"]["status"], "SUCCEEDED", "{op}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("operation {id} did not end");
+    }
+
+    fn disable_pv1(&self, ou: &str) {
+        let arn = self.pv1_arn(ou);
+        let op = self.aws(&[
+            "controltower",
+            "disable-control",
+            "--enabled-control-identifier",
+            &arn,
+        ]);
+        self.wait_operation(&op);
+    }
+
+    fn companion_id(&self) -> String {
+        let list = self.aws(&[
+            "organizations",
+            "list-policies",
+            "--filter",
+            "SERVICE_CONTROL_POLICY",
+        ]);
+        list["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["Name"] == COMPANION)
+            .map(|p| p["Id"].as_str().unwrap().to_string())
+            .unwrap()
+    }
+
+    fn resume(&self) -> (i32, String, String) {
+        resume(self.path(), None)
+    }
+}
+
+/// Every registered first-tier OU was under some region deny at every
+/// moment except between another actor's change `from` and ctmigrate's
+/// repair: the timeline's uncovered entries all lie there.
+fn uncovered_only_by_the_other_actor(dir: &Path, culprit: &str) {
+    let timeline = std::fs::read_to_string(dir.join("sb/timeline.jsonl")).unwrap();
+    let mut open = false;
+    for line in timeline.lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        let uncovered = !e["uncovered"].as_array().unwrap().is_empty();
+        if uncovered && !open {
+            assert!(
+                e["detail"].as_str().unwrap_or_default().contains(culprit),
+                "an OU became uncovered by something other than the other actor: {e}"
+            );
+            open = true;
+        }
+        if !uncovered {
+            open = false;
+        }
+    }
+    assert!(!open, "the timeline ends with an OU uncovered");
+}
+
+fn events(dir: &Path, kind: &str) -> Vec<Value> {
+    journal_records(dir)
+        .into_iter()
+        .filter(|r| r["event"] == kind)
+        .collect()
+}
+
+#[test]
+fn pv1_disabled_at_the_gate_is_enabled_again_before_the_console_is_asked_for() {
+    let g = AtGate::new();
+    g.disable_pv1(SANDBOX_OU);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 3, "{out}\n{err}");
+    let repaired = out
+        .find("no longer enabled on Sandbox")
+        .unwrap_or_else(|| panic!("the repair is named: {out}"));
+    let asked = out
+        .find(INSTRUCTION)
+        .unwrap_or_else(|| panic!("then the person is asked: {out}"));
+    assert!(repaired < asked, "repair before the instructions: {out}");
+    assert!(out.contains("enable-pv1:ou-sb01-sandbox0"), "{out}");
+    let repairs = events(g.path(), "repaired");
+    assert_eq!(repairs.len(), 1, "{repairs:?}");
+    assert_eq!(repairs[0]["step"], "enable-pv1:ou-sb01-sandbox0");
+    // `status` reads the organization: every target covered again.
+    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("waiting for the console"), "{status}");
+    console(g.path(), "off");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_always_covered(g.path(), "PV.1 disabled at the gate");
+}
+
+#[test]
+fn the_companion_detached_at_the_gate_is_attached_again() {
+    let g = AtGate::new();
+    let id = g.companion_id();
+    g.aws(&[
+        "organizations",
+        "detach-policy",
+        "--policy-id",
+        &id,
+        "--target-id",
+        SANDBOX_OU,
+    ]);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(
+        out.contains("no longer attached to Sandbox"),
+        "the repair is named: {out}"
+    );
+    assert!(out.contains(INSTRUCTION), "{out}");
+    let attached = normalised(g.path())["attachments"][SANDBOX_OU].to_string();
+    assert!(attached.contains(COMPANION), "{attached}");
+    console(g.path(), "off");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_always_covered(g.path(), "companion detached at the gate");
+}
+
+#[test]
+fn other_pv1_parameters_or_companion_content_stop_with_exit_5_and_no_instructions() {
+    // PV.1 parameters changed by someone else.
+    let g = AtGate::new();
+    let arn = g.pv1_arn(SANDBOX_OU);
+    let op = g.aws(&[
+        "controltower",
+        "update-enabled-control",
+        "--enabled-control-identifier",
+        &arn,
+        "--parameters",
+        r#"[{"key":"AllowedRegions","value":["ap-northeast-1","us-east-1"]}]"#,
+    ]);
+    g.wait_operation(&op);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 5, "{out}\n{err}");
+    assert!(err.contains("other parameters than planned"), "{err}");
+    assert!(err.contains("Sandbox"), "{err}");
+    assert!(!out.contains(INSTRUCTION), "never asks the person: {out}");
+    assert_eq!(events(g.path(), "drifted").len(), 1);
+    // Again: still stopped, still not asking.
+    let (code, out, _) = g.resume();
+    assert_eq!(code, 5);
+    assert!(!out.contains(INSTRUCTION), "{out}");
+    assert_always_covered(g.path(), "parameters changed");
+
+    // The companion's content edited by someone else.
+    let g = AtGate::new();
+    let id = g.companion_id();
+    g.aws(&[
+        "organizations",
+        "update-policy",
+        "--policy-id",
+        &id,
+        "--content",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"bedrock:InvokeModel","Resource":"*"}]}"#,
+    ]);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 5, "{out}\n{err}");
+    assert!(err.contains("was edited"), "{err}");
+    assert!(!out.contains(INSTRUCTION), "{out}");
+    assert_always_covered(g.path(), "companion edited");
+}
+
+#[test]
+fn pv1_disabled_after_the_person_acted_is_urgent_and_repaired() {
+    let g = AtGate::new();
+    console(g.path(), "off");
+    g.disable_pv1(SANDBOX_OU);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("URGENT"), "{out}");
+    assert!(out.contains("Sandbox (ou-sb01-sandbox0)"), "{out}");
+    assert!(
+        !out.contains(INSTRUCTION),
+        "the console step is done: {out}"
+    );
+    assert!(
+        out.contains("the live SCPs decide exactly as predicted"),
+        "{out}"
+    );
+    uncovered_only_by_the_other_actor(g.path(), "DISABLE_CONTROL");
+}
+
+#[test]
+fn rollback_after_the_console_step_the_journal_missed_removes_nothing_until_the_deny_is_back() {
+    let g = AtGate::new();
+    let before_apply = crate::apply_cli::baseline().2.clone();
+    console(g.path(), "off");
+    let migrated = normalised(g.path());
+    let rollback = |dir: &Path| run(&mut cli(dir, &["rollback", "--journal", JOURNAL, "--yes"]));
+    let (code, out, err) = rollback(g.path());
+    assert_eq!(code, 3, "stops at the gate: {out}\n{err}");
+    assert!(out.contains("back ON"), "{out}");
+    assert_eq!(normalised(g.path()), migrated, "nothing was removed");
+    console(g.path(), "on");
+    let (code, out, err) = rollback(g.path());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(normalised(g.path()), before_apply);
+    assert_always_covered(g.path(), "rollback after the console step");
+}
+
+#[test]
+fn rollback_after_a_sigkill_during_the_console_wait_stops_at_the_gate() {
+    let dir = copy_of(template_dir());
+    let mut child = cli(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            PLAN,
+            "--yes",
+            "--wait-for-console",
+            "60s",
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(dir.path().join(JOURNAL))
+        .unwrap_or_default()
+        .contains("waiting_for_console")
+    {
+        assert!(Instant::now() < deadline, "apply never reached the gate");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    console(dir.path(), "off");
+    let migrated = normalised(dir.path());
+    let (code, out, err) = run(&mut cli(
+        dir.path(),
+        &["rollback", "--journal", JOURNAL, "--yes"],
+    ));
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert_eq!(normalised(dir.path()), migrated, "nothing was removed");
+    console(dir.path(), "on");
+    let (code, out, err) = run(&mut cli(
+        dir.path(),
+        &["rollback", "--journal", JOURNAL, "--yes"],
+    ));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_always_covered(dir.path(), "rollback after SIGKILL");
+}
+
+/// Makes the sandbox's landing-zone updates take `ms`.
+fn slow_console(dir: &Path, ms: u64) {
+    let path = dir.join("sb/state.json");
+    let mut w: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    w["settings"]["landing_zone_op_delay_ms"] = ms.into();
+    std::fs::write(&path, serde_json::to_vec(&w).unwrap()).unwrap();
+}
+
+/// The person clicks *Update landing zone* and does not wait.
+fn click(dir: &Path, on_off: &str) {
+    let (code, _, err) = run(ctmigrate(dir).args([
+        "sandbox",
+        "console",
+        "--sandbox-dir",
+        "sb",
+        "region-deny",
+        on_off,
+    ]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn resume_and_rollback_wait_for_a_console_update_in_progress() {
+    let dir = copy_of(template_dir());
+    let (code, _, err) = apply(dir.path(), None);
+    assert_eq!(code, 3, "{err}");
+    slow_console(dir.path(), 1500);
+    click(dir.path(), "off");
+    let (code, out, err) = resume(dir.path(), None);
+    assert_eq!(code, 0, "resume waits for the update: {out}\n{err}");
+    assert!(out.contains("is in progress; waiting for it"), "{out}");
+    assert!(!out.contains(INSTRUCTION), "{out}");
+
+    click(dir.path(), "on");
+    let rollback = |dir: &Path| -> (i32, String, String) {
+        let mut c: Command = cli(dir, &["rollback", "--journal", JOURNAL, "--yes"]);
+        run(&mut c)
+    };
+    let (code, out, err) = rollback(dir.path());
+    assert_eq!(code, 0, "rollback waits for the update: {out}\n{err}");
+    assert!(out.contains("is in progress; waiting for it"), "{out}");
+    assert_eq!(normalised(dir.path()), crate::apply_cli::baseline().2);
+    assert_always_covered(dir.path(), "updates in progress");
+}
+
+#[test]
+fn pv1_disabled_after_finished_is_urgent_in_status_and_resume_repairs_it() {
+    let g = AtGate::new();
+    console(g.path(), "off");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    g.disable_pv1(SANDBOX_OU);
+    // status reads the organization through the journal's own connection.
+    let (code, status, err) = run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL]));
+    assert_eq!(code, 0, "{err}");
+    let first = status.lines().next().unwrap_or_default();
+    assert!(first.starts_with("URGENT"), "said first: {status}");
+    assert!(first.contains("Sandbox (ou-sb01-sandbox0)"), "{status}");
+    assert!(
+        first.contains(
+            "ctmigrate --sandbox --sandbox-dir sb resume --journal plans/t.journal.jsonl"
+        ),
+        "{status}"
+    );
+    let (code, offline, _) =
+        run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL, "--offline"]));
+    assert_eq!(code, 0);
+    assert!(!offline.contains("URGENT"), "journal only: {offline}");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("URGENT"), "{out}");
+    assert!(
+        out.contains("the live SCPs decide exactly as predicted"),
+        "{out}"
+    );
+    uncovered_only_by_the_other_actor(g.path(), "DISABLE_CONTROL");
+    let (_, status, _) = run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL]));
+    assert!(!status.contains("URGENT"), "{status}");
+}
+
+#[test]
+fn status_says_the_console_step_is_done_once_it_is() {
+    let g = AtGate::new();
+    console(g.path(), "off");
+    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!status.contains("waiting for the console"), "{status}");
+    assert!(status.contains("console step done"), "{status}");
+    assert!(
+        status.contains("resume --journal plans/t.journal.jsonl (verifies"),
+        "{status}"
+    );
+}
