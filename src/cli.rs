@@ -157,6 +157,8 @@ pub enum Command {
     Detect(DetectArgs),
     /// Build a reviewable migration plan (JSON + Markdown under plans/). Reads only.
     Plan(PlanArgs),
+    /// Day two: audit a migrated organization (every registered first-tier OU fenced, PV.1 and the companion as planned, the proof). Exit 2 on findings. Reads only.
+    Check(CheckArgs),
     /// Evaluate requests against SCPs with ctmigrate's policy evaluator.
     Policy(PolicyArgs),
     /// Print a plan's proof matrix (before, after each stage, what changes) against the live org.
@@ -257,6 +259,16 @@ pub struct QuotaArgs {
 pub struct DetectArgs {
     #[command(flatten)]
     pub quotas: QuotaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The plan whose decisions to check (default: the last plan applied, found in --plans-dir).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<std::path::PathBuf>,
+    /// Where to look for the last plan.
+    #[arg(long, value_name = "DIR", default_value = "plans")]
+    pub plans_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -405,6 +417,9 @@ pub struct PlanArgs {
     /// Read the decisions from a JSON answers file (the format the guided session writes; docs/plan-format.md).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
+    /// Keep the decisions of an earlier plan (profiles, accounts, mode, limits); flags add to them. Day two: covers newly registered OUs and changed governed Regions.
+    #[arg(long, value_name = "FILE", conflicts_with = "answers")]
+    pub from_plan: Option<PathBuf>,
     /// Name of the plan: files are <out>/<name>.plan.json and .plan.md.
     #[arg(long, default_value = "migration")]
     pub name: String,

@@ -43,6 +43,11 @@ pub struct DetectReport {
     pub unregistered_first_tier_ous: Vec<UnregisteredOu>,
     pub accounts_under_root: Vec<RootAccount>,
     pub customer_region_scps: Vec<CustomerRegionScp>,
+    /// ctmigrate's own companion SCP, when the organization has one.
+    pub companion: Option<CompanionFound>,
+    /// Registered first-tier OUs with no region deny in force at all
+    /// (`Name (ou-…)`): the urgent state.
+    pub uncovered_registered_ous: Vec<String>,
     pub control_operations_in_progress: usize,
     pub quotas: Quotas,
     pub warnings: Vec<String>,
@@ -170,6 +175,16 @@ pub struct RootAccount {
     pub name: String,
     /// SCPs do not apply to the management account.
     pub management: bool,
+}
+
+/// ctmigrate's companion SCP, recognised by name and content.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanionFound {
+    pub policy_id: String,
+    pub policy_name: String,
+    pub attached_to: Vec<String>,
+    /// False when a same-named policy no longer has the content ctmigrate writes.
+    pub as_written: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -493,9 +508,46 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
 
     // Customer SCPs that restrict aws:RequestedRegion.
     let mut customer_region_scps = Vec::new();
+    let mut companion = None;
+    let attached_to = |id: &String| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if s.root_policies.contains(id) {
+            out.push("Root".into());
+        }
+        out.extend(
+            s.ous
+                .iter()
+                .filter(|o| o.policies.contains(id))
+                .map(|o| o.path.clone()),
+        );
+        out.extend(
+            s.accounts
+                .iter()
+                .filter(|a| a.policies.contains(id))
+                .map(|a| format!("{} ({})", a.name, a.id)),
+        );
+        out
+    };
     for (id, p) in &s.policies {
         if p.summary.aws_managed || p.summary.name.starts_with(GUARDRAIL_PREFIX) {
             continue;
+        }
+        if let Some(as_written) = crate::plan::companion::recognise(&p.summary.name, &p.content) {
+            if !as_written {
+                warnings.push(format!(
+                    "ctmigrate's companion SCP {} ({id}) was edited outside ctmigrate: its content is not what ctmigrate writes (`ctmigrate check` names the difference)",
+                    p.summary.name
+                ));
+            }
+            companion = Some(CompanionFound {
+                policy_id: id.clone(),
+                policy_name: p.summary.name.clone(),
+                attached_to: attached_to(id),
+                as_written,
+            });
+            if as_written {
+                continue;
+            }
         }
         let sts: Vec<Value> = statements(&p.content)
             .into_iter()
@@ -504,22 +556,7 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         if sts.is_empty() {
             continue;
         }
-        let mut attached_to: Vec<String> = Vec::new();
-        if s.root_policies.contains(id) {
-            attached_to.push("Root".into());
-        }
-        attached_to.extend(
-            s.ous
-                .iter()
-                .filter(|o| o.policies.contains(id))
-                .map(|o| o.path.clone()),
-        );
-        attached_to.extend(
-            s.accounts
-                .iter()
-                .filter(|a| a.policies.contains(id))
-                .map(|a| format!("{} ({})", a.name, a.id)),
-        );
+        let attached_to = attached_to(id);
         let may_block_bedrock = sts
             .iter()
             .any(|st| denies_action(st, "bedrock:InvokeModel"));
@@ -547,6 +584,11 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         ));
     }
 
+    let uncovered_registered_ous = first_tier_ous
+        .iter()
+        .filter(|o| o.registered && o.region_denies_in_force.is_empty())
+        .map(|o| format!("{} ({})", o.name, o.id))
+        .collect();
     DetectReport {
         format_version: DETECT_FORMAT_VERSION,
         caller: CallerReport {
@@ -580,6 +622,8 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         unregistered_first_tier_ous: unregistered,
         accounts_under_root,
         customer_region_scps,
+        companion,
+        uncovered_registered_ous,
         control_operations_in_progress: s.control_operations_in_progress.len(),
         quotas,
         warnings,

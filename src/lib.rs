@@ -19,6 +19,8 @@
 //!   [`snapshot::Snapshot`] and explains unmet preconditions.
 //! - [`snapshot`]: the normalised estate every later step works from.
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
+//! - [`check`]: the day-two audit of a migrated organization against the
+//!   last plan's decisions, computed from a snapshot (pure).
 //! - [`plan`]: the migration plan, its Markdown and JSON Schema (pure).
 //! - [`apply`]: executes a saved plan (staged, journaled, resumable,
 //!   reversible) through the aws traits; the journal is its only memory.
@@ -36,6 +38,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod detect;

@@ -41,6 +41,10 @@ pub enum DriftKind {
     CompanionContent,
     /// The companion SCP is not attached to the target.
     CompanionDetached,
+    /// A first-tier OU was registered that the plan does not cover.
+    NewFirstTierOu,
+    /// The landing zone's governed Regions are not the ones planned for.
+    GovernedRegions,
 }
 
 /// One difference between the organization and the plan's end state.
@@ -86,6 +90,14 @@ impl Drift {
                 "the companion SCP is no longer attached to {who} ({}): someone else detached it",
                 self.target
             ),
+            DriftKind::NewFirstTierOu => format!(
+                "the first-tier OU {who} ({}) was registered after the plan was made: the plan gives it no PV.1, so turning the landing-zone deny off would leave it without any region deny",
+                self.target
+            ),
+            DriftKind::GovernedRegions => format!(
+                "the landing zone's governed Regions changed from {} to {}: PV.1's AllowedRegions no longer follow them",
+                self.expected, self.observed
+            ),
         }
     }
 
@@ -100,6 +112,14 @@ impl Drift {
                 "put back the planned content of {} (see the plan's Markdown), or plan again if the edit is wanted",
                 self.target_name
             ),
+            DriftKind::NewFirstTierOu => format!(
+                "plan again so that {} gets PV.1 and the companion too (or deregister it if it was registered by mistake)",
+                self.target_name
+            ),
+            DriftKind::GovernedRegions => {
+                "plan again with the new governed Regions (or put the planned ones back)"
+                    .to_string()
+            }
             _ => format!(
                 "restore it as the plan has it ({}), or plan again",
                 self.expected
@@ -173,7 +193,9 @@ where
     C: ControlTower + Sync,
     I: Identity + Sync,
 {
-    let landing_zone_status = live.landing_zone_status().await?;
+    let landing_zone =
+        super::live::retry(|| live.ct.get_landing_zone(&live.landing_zone_arn)).await?;
+    let landing_zone_status = landing_zone.status.clone();
     let landing_zone_operation = landing_zone_operation(live).await?;
     let companion = &plan.companion;
     let mut drifts = Vec::new();
@@ -196,6 +218,28 @@ where
             observed: p.summary.id.clone(),
         }),
         Some(_) => {}
+    }
+    let planned: Vec<String> = sorted(&plan.decisions.governed_regions);
+    let now = sorted(&landing_zone.governed_regions);
+    if !planned.is_empty() && planned != now {
+        drifts.push(Drift {
+            kind: DriftKind::GovernedRegions,
+            target: "landing zone".into(),
+            target_name: "the landing zone".into(),
+            expected: planned.join(", "),
+            observed: now.join(", "),
+        });
+    }
+    for ou in registered_first_tier(live).await? {
+        if !plan.targets.iter().any(|t| t.ou_arn == ou.arn) {
+            drifts.push(Drift {
+                kind: DriftKind::NewFirstTierOu,
+                target: ou.id,
+                target_name: ou.name,
+                expected: "every registered first-tier OU is a target of the plan".into(),
+                observed: "registered, not in the plan".into(),
+            });
+        }
     }
     let mut targets = Vec::new();
     for t in &plan.targets {
@@ -259,6 +303,42 @@ where
     })
 }
 
+fn sorted(regions: &[String]) -> Vec<String> {
+    let mut v = regions.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The OUs directly under the root that have AWSControlTowerBaseline.
+pub async fn registered_first_tier<O, C, I>(
+    live: &Live<'_, O, C, I>,
+) -> Result<Vec<crate::model::OrgUnit>, AwsError>
+where
+    O: Organizations + Sync,
+    C: ControlTower + Sync,
+    I: Identity + Sync,
+{
+    let baselines = super::live::retry(|| live.ct.list_enabled_baselines(false)).await?;
+    let registered: Vec<String> = baselines
+        .into_iter()
+        .filter(|b| {
+            b.baseline_identifier
+                .ends_with(crate::snapshot::CONTROL_TOWER_BASELINE_ID)
+        })
+        .map(|b| b.target)
+        .collect();
+    let mut out = Vec::new();
+    for root in super::live::retry(|| live.orgs.list_roots()).await? {
+        for ou in super::live::retry(|| live.orgs.list_organizational_units(&root.id)).await? {
+            if registered.contains(&ou.arn) {
+                out.push(ou);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The plan step that puts back what `drift` found missing, when the plan
 /// has exactly such a step on the same target; `None` when the change is
 /// not ctmigrate's to undo (other parameters, other content, a PV.1 that
@@ -270,7 +350,10 @@ pub fn repair_step<'p>(plan: &'p Plan, drift: &Drift) -> Option<&'p crate::plan:
         }
         DriftKind::CompanionDetached => format!("attach-companion:{}", drift.target),
         DriftKind::CompanionMissing => "create-companion".to_string(),
-        DriftKind::Pv1Parameters | DriftKind::CompanionContent => return None,
+        DriftKind::Pv1Parameters
+        | DriftKind::CompanionContent
+        | DriftKind::NewFirstTierOu
+        | DriftKind::GovernedRegions => return None,
     };
     plan.stages
         .iter()

@@ -129,6 +129,9 @@ pub enum RunError {
     Aws(Box<AwsError>),
     #[error("{0}")]
     Invalid(String),
+    /// The organization changed in a way ctmigrate does not undo (journaled).
+    #[error("the organization changed: {}", .0.join("; "))]
+    Drifted(Vec<String>),
 }
 
 impl From<AwsError> for RunError {
@@ -154,6 +157,8 @@ pub struct Run<'a, O, C, I> {
     /// The landing-zone deny was found off before the console stage (turned
     /// off while apply was stopped): checks that expect it on are moot.
     deny_gone: AtomicBool,
+    /// Held while repairing what other actors removed: one repair at a time.
+    repairing: tokio::sync::Mutex<()>,
 }
 
 /// What observing a step's effect found.
@@ -259,6 +264,7 @@ where
             targets: target_ids(plan),
             operation_ends: Mutex::new(None),
             deny_gone: AtomicBool::new(false),
+            repairing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -487,6 +493,9 @@ where
             match result {
                 Ok(()) => finished.push(id),
                 Err(RunError::Journal(e)) => return Err(RunError::Journal(e)),
+                Err(RunError::Drifted(changes)) => {
+                    return Ok(Some(Outcome::Drifted { changes }));
+                }
                 Err(e) => {
                     let error = e.to_string();
                     self.record(Event::StepFailed {
@@ -542,8 +551,34 @@ where
             })
             .cloned()
             .collect();
-        if let Some(why) = self.live.check_all(&all, &self.targets).await? {
-            return Err(RunError::Invalid(format!("{}: {why}", step.title)));
+        if self.live.check_all(&all, &self.targets).await?.is_some() {
+            // Another actor may have removed what an earlier stage put there:
+            // put back what is ours, stop on anything else, then look again.
+            // Only once everything the plan puts on the targets was put there
+            // (verify and final), and one repair at a time.
+            let progress = self.progress();
+            let all_put = self
+                .plan
+                .stages
+                .iter()
+                .filter(|st| {
+                    st.steps
+                        .iter()
+                        .any(|x| x.request.as_ref().is_some_and(|r| !is_read_only(r)))
+                })
+                .all(|st| progress.checkpoints.contains(&st.id));
+            if all_put {
+                let _one = self.repairing.lock().await;
+                let found = self.coverage().await?;
+                if !found.drifts.is_empty()
+                    && let Some(Outcome::Drifted { changes }) = self.repair(stage, &found).await?
+                {
+                    return Err(RunError::Drifted(changes));
+                }
+            }
+            if let Some(why) = self.live.check_all(&all, &self.targets).await? {
+                return Err(RunError::Invalid(format!("{}: {why}", step.title)));
+            }
         }
         self.record(Event::StepCompleted {
             step: step.id.clone(),

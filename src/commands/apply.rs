@@ -76,6 +76,15 @@ fn run_error(e: RunError) -> Error {
         RunError::Journal(j) => journal_error(j),
         RunError::Aws(a) => Error::aws("applying the plan", *a),
         RunError::Invalid(m) => Error::new(ErrorKind::Aws, m),
+        RunError::Drifted(changes) => {
+            let mut e = Error::new(
+                ErrorKind::Changed,
+                "stopped: the organization changed in a way ctmigrate does not undo",
+            )
+            .hint("fix each change named above (or plan again), then run the command again");
+            e.causes = changes;
+            e
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &DetectArgs, out: &Output) -> Result
         scp_size_limit: usize::try_from(args.quotas.scp_size_limit).unwrap_or(usize::MAX),
     };
     let report = report(&snapshot, quotas);
+    super::check::say_urgent(global, &report, std::path::Path::new("plans"), out);
     match out.format {
         Format::Json => out.json(&report),
         Format::Text => out.text(&render_detect(&report, out)),

@@ -4,6 +4,7 @@
 //! connects it to the aws adapter through an endpoint override.
 
 mod apply;
+mod check;
 mod detect;
 mod explain;
 mod plan;
@@ -43,6 +44,7 @@ pub async fn dispatch(
     match command {
         Command::Wizard(args) => wizard::run(global, &args, out).await,
         Command::Detect(args) => detect::run(global, &args, out).await,
+        Command::Check(args) => check::run(global, &args, out).await,
         Command::Plan(args) => plan::run(global, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
         Command::Simulate(args) => simulate::run(global, &args, out).await,

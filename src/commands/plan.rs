@@ -48,7 +48,19 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
             })?;
             from_file
         }
-        None => PlanInputs::default(),
+        None => match &args.from_plan {
+            Some(path) => {
+                super::simulate::load_plan(path)
+                    .map_err(|e| {
+                        let shown = path.display().to_string();
+                        e.hint(format!(
+                            "--from-plan takes a .plan.json that `ctmigrate plan` wrote, unchanged (`{shown}` is not one)"
+                        ))
+                    })?
+                    .inputs
+            }
+            None => PlanInputs::default(),
+        },
     };
     inputs
         .inference_profiles
@@ -173,6 +185,12 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs, out: &Output) -> Result<E
     let estate = session.read_estate(out, &inputs.source_regions).await;
     session.close().await;
     let (snapshot, profiles) = estate?;
+    super::check::say_urgent(
+        global,
+        &crate::detect::report(&snapshot, crate::detect::Quotas::default()),
+        &args.out,
+        out,
+    );
 
     let plan = plan::build(PlanRequest {
         snapshot: &snapshot,

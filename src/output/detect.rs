@@ -264,6 +264,25 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
         ));
     }
 
+    if let Some(c) = &r.companion {
+        heading(out, &mut s, "ctmigrate's companion SCP");
+        s.push_str(&format!(
+            "  {} ({}) on {}{}\n",
+            c.policy_name,
+            c.policy_id,
+            if c.attached_to.is_empty() {
+                "nothing".to_string()
+            } else {
+                c.attached_to.join(", ")
+            },
+            if c.as_written {
+                String::new()
+            } else {
+                format!(": {}", out.paint(Tone::Bad, "edited outside ctmigrate"))
+            }
+        ));
+    }
+
     heading(out, &mut s, "Quotas");
     s.push_str(&format!(
         "  {} SCPs attached per target, {} characters per SCP\n",

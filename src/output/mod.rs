@@ -5,6 +5,7 @@
 //! `hint:`). It must not compute anything: callers hand it finished data.
 
 mod apply;
+mod check;
 mod detect;
 mod explain;
 mod matrix;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub use apply::{RunView, render_status};
+pub use check::render_check;
 pub use detect::render_detect;
 pub use explain::render_explanation;
 pub use matrix::render_matrix;
@@ -126,6 +128,14 @@ impl Output {
     /// A warning to stderr (kept under `--quiet`: warnings matter).
     pub fn warn(&self, message: &str) {
         let label = paint(self.color_err, Tone::Warn, "warning:");
+        let _ = writeln!(std::io::stderr().lock(), "{label} {message}");
+    }
+
+    /// The urgent state, said first and loudly on stderr (kept under
+    /// `--quiet` and in JSON mode): a registered first-tier OU without any
+    /// region deny.
+    pub fn urgent(&self, message: &str) {
+        let label = paint(self.color_err, Tone::Bad, "URGENT:");
         let _ = writeln!(std::io::stderr().lock(), "{label} {message}");
     }
 

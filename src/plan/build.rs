@@ -476,11 +476,30 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             Some(c) => {
                 let cur_regions = param(&c.parameters, "AllowedRegions");
                 let cur_principals = param(&c.parameters, "ExemptedPrincipalArns");
-                let regions: Vec<String> = allowed
-                    .iter()
-                    .filter(|r| cur_regions.contains(r))
-                    .cloned()
-                    .collect();
+                // Before the migration PV.1 may only narrow what the
+                // landing-zone deny allows. After it (the deny is off) PV.1
+                // is the fence and follows the governed Regions, newly
+                // governed ones included.
+                let regions: Vec<String> = if report.region_deny.state == DenyState::Off {
+                    let added: Vec<&String> = allowed
+                        .iter()
+                        .filter(|r| !cur_regions.contains(r))
+                        .collect();
+                    if !added.is_empty() {
+                        warnings.push(format!(
+                            "PV.1 on {} will also allow {}: newly governed Region(s) (the landing-zone deny is off, so PV.1 follows the governed Regions)",
+                            ou.name,
+                            added.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                    allowed.clone()
+                } else {
+                    allowed
+                        .iter()
+                        .filter(|r| cur_regions.contains(r))
+                        .cloned()
+                        .collect()
+                };
                 let principals: Vec<String> = lz_principals
                     .iter()
                     .filter(|p| cur_principals.contains(p))
@@ -601,6 +620,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
     }
 
     let decisions = Decisions {
+        governed_regions: s.landing_zone.governed_regions.clone(),
         allowed_regions: allowed.clone(),
         allowed_regions_source: allowed_source,
         exempted_actions: exempted_actions.clone(),

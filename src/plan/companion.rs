@@ -12,6 +12,44 @@ use crate::regions::UNSPECIFIED;
 /// The companion SCP's name (fixed: one per organization, found by name).
 pub const COMPANION_NAME: &str = "ctmigrate-bedrock-cross-region-inference";
 
+/// Sids of the companion's statements all start with this.
+pub const SID_PREFIX: &str = "Ctmigrate";
+
+/// Whether a policy is ctmigrate's companion SCP, judged by its name and
+/// content: `None` for any other policy; `Some(true)` when its content is
+/// as ctmigrate writes it (every statement a `Ctmigrate*` Deny of Bedrock
+/// actions only); `Some(false)` when a same-named policy was edited into
+/// something else. The tags are checked where they are read (`check`).
+pub fn recognise(name: &str, content: &str) -> Option<bool> {
+    if name != COMPANION_NAME {
+        return None;
+    }
+    let doc: Value = serde_json::from_str(content).unwrap_or(Value::Null);
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(v @ Value::Object(_)) => vec![v.clone()],
+        _ => Vec::new(),
+    };
+    let ours = !statements.is_empty()
+        && statements.iter().all(|st| {
+            let sid_ok = st
+                .get("Sid")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.starts_with(SID_PREFIX));
+            let deny = st.get("Effect").and_then(Value::as_str) == Some("Deny");
+            let actions: Vec<&str> = match st.get("Action") {
+                Some(Value::String(a)) => vec![a.as_str()],
+                Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            sid_ok
+                && deny
+                && !actions.is_empty()
+                && actions.iter().all(|a| a.starts_with("bedrock:"))
+        });
+    Some(ours)
+}
+
 /// Tags on the companion SCP.
 pub fn tags(mode: CompanionMode) -> Vec<(String, String)> {
     vec![

@@ -69,6 +69,10 @@ pub struct Decisions {
     pub destinations_source: String,
     /// Source Regions whose inference profiles were read.
     pub source_regions: Vec<String>,
+    /// The landing zone's governed Regions when the plan was made (apply
+    /// stops when they change under it). Absent in plans made before 0.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub governed_regions: Vec<String>,
 }
 
 /// One requested inference profile.

@@ -241,6 +241,23 @@ fn apply_stage(
                     .or_default()
                     .push(companion.clone());
             }
+            // The companion's new content, wherever it is attached already.
+            "UpdatePolicy" => {
+                for list in state
+                    .ous
+                    .values_mut()
+                    .chain(std::iter::once(&mut state.root))
+                {
+                    for p in list.iter_mut() {
+                        // Live policies are named `name (id)`, the planned one `name`.
+                        let ours = p.name == companion.name
+                            || p.name.starts_with(&format!("{} (", companion.name));
+                        if ours {
+                            *p = companion.clone();
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -626,10 +643,59 @@ fn check(
     };
     let mut results = Vec::new();
 
+    // Regions a target's PV.1 is updated to allow (day two: newly governed
+    // Regions, the landing-zone deny being off), per first-tier OU name:
+    // opening them is the plan's stated intent, not a loosening.
+    let widened: BTreeMap<&str, Vec<String>> = plan
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let regions_of = |v: &serde_json::Value| -> Vec<String> {
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("key").and_then(|k| k.as_str()) == Some("AllowedRegions"))
+                    .flat_map(|p| {
+                        p.get("value")
+                            .and_then(|v| v.as_array())
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            };
+            let before = regions_of(t.pv1_current_parameters.as_ref()?);
+            let added: Vec<String> = regions_of(&t.pv1_parameters)
+                .into_iter()
+                .filter(|r| !before.contains(r))
+                .collect();
+            (!added.is_empty()).then_some((t.name.as_str(), added))
+        })
+        .collect();
+    let is_widened = |r: usize, g: usize| {
+        let first_tier = rows[r].ou_path.split('/').next().unwrap_or_default();
+        widened
+            .get(first_tier)
+            .is_some_and(|added| added.contains(&regions[g]))
+    };
+
     // 1. No window, and no non-Bedrock decision loosened.
     let mut p1 = PropertyResult {
         id: "no-window".into(),
-        description: "in every state, every non-Bedrock regional action outside the allowed Regions is denied for every account the landing-zone deny covers today (and for every account at the end), and no non-Bedrock decision is loosened".into(),
+        description: if widened.is_empty() {
+            "in every state, every non-Bedrock regional action outside the allowed Regions is denied for every account the landing-zone deny covers today (and for every account at the end), and no non-Bedrock decision is loosened".into()
+        } else {
+            let mut all: Vec<&String> = widened.values().flatten().collect();
+            all.sort();
+            all.dedup();
+            format!(
+                "in every state, every non-Bedrock regional action outside the allowed Regions is denied for every account the landing-zone deny covers today (and for every account at the end), and no non-Bedrock decision is loosened except in the newly governed Region(s) {} that PV.1 is updated to allow",
+                all.iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         passed: true,
         cells_checked: 0,
         failures: Vec::new(),
@@ -645,7 +711,8 @@ fn check(
                     p1.cells_checked += 1;
                     let fenced = row.covered_today || st == last;
                     let window = probe.kind == ProbeKind::Regional && fenced && !inside && c == 'A';
-                    let loosened = c == 'A' && at(0, r, p, g) != 'A';
+                    let loosened =
+                        c == 'A' && at(0, r, p, g) != 'A' && !(inside && is_widened(r, g));
                     if window || loosened {
                         p1.passed = false;
                         if p1.failures.len() < MAX_FAILURES {

@@ -57,7 +57,7 @@ impl AtGate {
         if out.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&out).unwrap()
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("aws {args:?}: {e}: {out}"))
         }
     }
 
@@ -126,6 +126,76 @@ impl AtGate {
 
     fn resume(&self) -> (i32, String, String) {
         resume(self.path(), None)
+    }
+
+    /// Another administrator creates a first-tier OU and registers it.
+    fn register_first_tier(&self, name: &str) {
+        let ou = self.aws(&[
+            "organizations",
+            "create-organizational-unit",
+            "--parent-id",
+            "r-sb01",
+            "--name",
+            name,
+        ]);
+        let ou_arn = ou["OrganizationalUnit"]["Arn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let op = self.aws(&[
+            "controltower",
+            "enable-baseline",
+            "--baseline-identifier",
+            &format!("arn:aws:controltower:{HOME}::baseline/17BSJV3IGJ2QSGA2"),
+            "--baseline-version",
+            "4.0",
+            "--target-identifier",
+            &ou_arn,
+        ]);
+        let id = op["operationIdentifier"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let now = self.aws(&[
+                "controltower",
+                "get-baseline-operation",
+                "--operation-identifier",
+                &id,
+            ]);
+            if now["baselineOperation"]["status"] == "SUCCEEDED" {
+                return;
+            }
+            assert!(Instant::now() < deadline, "registration did not end: {now}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Another administrator adds a governed Region to the landing zone.
+    fn govern(&self, region: &str) {
+        let lz_arn =
+            "arn:aws:controltower:ap-northeast-1:111111111111:landingzone/1A2B3C4D5E6F7G8H";
+        let lz = self.aws(&[
+            "controltower",
+            "get-landing-zone",
+            "--landing-zone-identifier",
+            lz_arn,
+        ]);
+        let mut manifest = lz["landingZone"]["manifest"].clone();
+        manifest["governedRegions"]
+            .as_array_mut()
+            .unwrap()
+            .push(region.into());
+        // (--cli-input-json: the AWS CLI v1 takes `--version` as its own flag.)
+        let request = serde_json::json!({
+            "landingZoneIdentifier": lz_arn,
+            "version": lz["landingZone"]["version"],
+            "manifest": manifest,
+        });
+        self.aws(&[
+            "controltower",
+            "update-landing-zone",
+            "--cli-input-json",
+            &request.to_string(),
+        ]);
     }
 }
 
@@ -432,4 +502,284 @@ fn status_says_the_console_step_is_done_once_it_is() {
         status.contains("resume --journal plans/t.journal.jsonl (verifies"),
         "{status}"
     );
+}
+
+#[test]
+fn a_first_tier_ou_registered_or_a_governed_region_added_at_the_gate_stops_with_exit_5() {
+    // Another administrator creates and registers a first-tier OU.
+    let g = AtGate::new();
+    g.register_first_tier("Analytics");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 5, "{out}\n{err}");
+    assert!(err.contains("Analytics"), "the new OU is named: {err}");
+    assert!(err.contains("plan again"), "{err}");
+    assert!(!out.contains(INSTRUCTION), "{out}");
+    // The person was never asked, so nothing is uncovered.
+    assert_always_covered(g.path(), "new first-tier OU");
+
+    // Another administrator adds a governed Region.
+    let g = AtGate::new();
+    g.govern("us-west-2");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 5, "{out}\n{err}");
+    assert!(err.contains("governed Regions changed"), "{err}");
+    assert!(err.contains("us-west-2"), "{err}");
+    assert!(!out.contains(INSTRUCTION), "{out}");
+}
+
+/// `check` after a finished migration: (exit code, the JSON report, the text).
+fn check(dir: &Path) -> (i32, Value, String) {
+    let (code, json, err) = run(&mut cli(dir, &["check", "--format", "json"]));
+    assert!(code == 0 || code == 2, "check: {code} {err}");
+    let (_, text, _) = run(&mut cli(dir, &["check"]));
+    (code, serde_json::from_str(&json).unwrap(), text)
+}
+
+/// Runs the day-two fix that `check` names, then applies that plan.
+fn day_two(dir: &Path, report: &Value, name: &str) {
+    let fix = report["fix_command"].as_str().unwrap().trim_matches('`');
+    assert!(fix.contains("plan --from-plan plans/t"), "{fix}");
+    // The printed command, with only the plan's name chosen by the test.
+    let words: Vec<String> = fix.split_whitespace().skip(1).map(str::to_string).collect();
+    let mut args: Vec<String> = Vec::new();
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        if w == "--name" {
+            it.next();
+            args.extend(["--name".into(), name.into()]);
+        } else {
+            args.push(w);
+        }
+    }
+    let mut c = ctmigrate(dir);
+    c.args(&args);
+    let (code, out, err) = run(&mut c);
+    assert_eq!(code, 0, "{fix}: {out}\n{err}");
+    let plan = format!("plans/{name}.plan.json");
+    let (code, out, err) = run(&mut cli(dir, &["apply", "--plan", &plan, "--yes"]));
+    assert_eq!(code, 0, "apply {plan}: {out}\n{err}");
+}
+
+#[test]
+fn day_two_check_finds_a_new_ou_and_a_new_governed_region_and_the_day_two_plan_covers_them() {
+    let g = AtGate::new();
+    console(g.path(), "off");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, report, text) = check(g.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("everything holds"), "{text}");
+    assert_eq!(report["plan"], "plans/t.plan.json");
+
+    // A first-tier OU registered after the migration has no region deny.
+    g.register_first_tier("Analytics");
+    let (code, report, text) = check(g.path());
+    assert_eq!(code, 2, "{text}");
+    assert!(text.starts_with("URGENT: Analytics"), "said first: {text}");
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["kind"] == "uncovered-ou"
+            && f["target"].as_str().unwrap().starts_with("Analytics")),
+        "{report}"
+    );
+    for f in findings {
+        for key in ["kind", "target", "expected", "observed", "fix"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+    }
+    assert!(
+        text.lines()
+            .filter(|l| !l.starts_with("Fix: "))
+            .all(|l| l.chars().count() <= 80),
+        "fits 80 columns: {text}"
+    );
+    let (code, _, err) = run(&mut cli(g.path(), &["detect"]));
+    assert_eq!(code, 0);
+    assert!(
+        err.starts_with("URGENT: Analytics"),
+        "detect says it first: {err}"
+    );
+    day_two(g.path(), &report, "t2");
+    let (code, _, text) = check(g.path());
+    assert_eq!(code, 0, "{text}");
+
+    // A Region added to the governed Regions is missing from every AllowedRegions.
+    g.govern("us-west-2");
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, report, text) = check(g.path());
+    assert_eq!(code, 2, "{text}");
+    let regions: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "allowed-regions")
+        .collect();
+    assert_eq!(regions.len(), 5, "every PV.1: {report}");
+    day_two(g.path(), &report, "t3");
+    let (code, _, text) = check(g.path());
+    assert_eq!(code, 0, "{text}");
+
+    // ctmigrate's companion is its own, not a customer SCP that blocks Bedrock.
+    let (_, detect, _) = run(&mut cli(g.path(), &["detect"]));
+    assert!(detect.contains("ctmigrate's companion SCP"), "{detect}");
+    assert!(!detect.contains("will still block"), "{detect}");
+    uncovered_only_by_the_other_actor(g.path(), "ENABLE_BASELINE");
+}
+
+/// The journal position of the `enable` stage's checkpoint in an uninterrupted run.
+fn enable_checkpoint() -> u64 {
+    crate::apply_cli::baseline()
+        .1
+        .iter()
+        .find(|r| r["event"] == "checkpoint" && r["stage"] == "enable")
+        .and_then(|r| r["seq"].as_u64())
+        .unwrap()
+}
+
+#[test]
+fn changes_during_enable_are_repaired_or_stop_before_the_gate() {
+    // Stopped right after the enable stage; someone disables PV.1 on Sandbox.
+    let dir = copy_of(template_dir());
+    let (code, _, _) = apply(dir.path(), Some(enable_checkpoint()));
+    assert_ne!(code, 0, "the test hook aborts apply");
+    let (server, url) = serve_with(dir.path(), &["--sandbox-dir", "sb"]);
+    let g = AtGate {
+        dir,
+        _server: server,
+        url,
+    };
+    g.disable_pv1(SANDBOX_OU);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 3, "verify repairs, then the gate asks: {out}\n{err}");
+    let repaired = out.find("no longer enabled on Sandbox").expect("named");
+    let asked = out.find(INSTRUCTION).expect("asked");
+    assert!(repaired < asked, "{out}");
+    console(g.path(), "off");
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_always_covered(g.path(), "PV.1 disabled during enable");
+
+    // Stopped right after the enable stage; someone changes PV.1's parameters.
+    let dir = copy_of(template_dir());
+    let (code, _, _) = apply(dir.path(), Some(enable_checkpoint()));
+    assert_ne!(code, 0);
+    let (server, url) = serve_with(dir.path(), &["--sandbox-dir", "sb"]);
+    let g = AtGate {
+        dir,
+        _server: server,
+        url,
+    };
+    let arn = g.pv1_arn(SANDBOX_OU);
+    let op = g.aws(&[
+        "controltower",
+        "update-enabled-control",
+        "--enabled-control-identifier",
+        &arn,
+        "--parameters",
+        r#"[{"key":"AllowedRegions","value":["ap-northeast-1"]}]"#,
+    ]);
+    g.wait_operation(&op);
+    let (code, out, err) = g.resume();
+    assert_eq!(code, 5, "{out}\n{err}");
+    assert!(err.contains("other parameters than planned"), "{err}");
+    assert!(!out.contains(INSTRUCTION), "{out}");
+    assert_always_covered(g.path(), "parameters changed during enable");
+}
+
+/// One change another actor makes, for the matrix below.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Pv1Parameters,
+    CompanionDetached,
+    CompanionEdited,
+}
+
+impl AtGate {
+    fn make(&self, change: Change) {
+        match change {
+            Change::Pv1Parameters => {
+                let arn = self.pv1_arn(SANDBOX_OU);
+                let op = self.aws(&[
+                    "controltower",
+                    "update-enabled-control",
+                    "--enabled-control-identifier",
+                    &arn,
+                    "--parameters",
+                    r#"[{"key":"AllowedRegions","value":["ap-northeast-1","us-east-1"]}]"#,
+                ]);
+                self.wait_operation(&op);
+            }
+            Change::CompanionDetached => {
+                let id = self.companion_id();
+                self.aws(&[
+                    "organizations",
+                    "detach-policy",
+                    "--policy-id",
+                    &id,
+                    "--target-id",
+                    SANDBOX_OU,
+                ]);
+            }
+            Change::CompanionEdited => {
+                let id = self.companion_id();
+                self.aws(&[
+                    "organizations",
+                    "update-policy",
+                    "--policy-id",
+                    &id,
+                    "--content",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"bedrock:InvokeModel","Resource":"*"}]}"#,
+                ]);
+            }
+        }
+    }
+}
+
+#[test]
+fn changes_after_the_person_acted_and_after_finished_are_repaired_stopped_or_found() {
+    for change in [
+        Change::Pv1Parameters,
+        Change::CompanionDetached,
+        Change::CompanionEdited,
+    ] {
+        // After the person acted, before resume saw it.
+        let g = AtGate::new();
+        console(g.path(), "off");
+        g.make(change);
+        let (code, out, err) = g.resume();
+        match change {
+            Change::CompanionDetached => {
+                assert_eq!(code, 0, "{change:?} is repaired: {out}\n{err}");
+                assert!(out.contains("no longer attached to Sandbox"), "{out}");
+            }
+            _ => {
+                assert_eq!(code, 5, "{change:?} stops: {out}\n{err}");
+                assert!(err.contains("Sandbox") || err.contains(COMPANION), "{err}");
+            }
+        }
+        assert!(!out.contains(INSTRUCTION), "{change:?}: {out}");
+        assert_always_covered(g.path(), &format!("{change:?} after the person acted"));
+
+        // After Finished: check finds it.
+        let g = AtGate::new();
+        console(g.path(), "off");
+        let (code, out, err) = g.resume();
+        assert_eq!(code, 0, "{out}\n{err}");
+        g.make(change);
+        let (code, report, text) = check(g.path());
+        assert_eq!(code, 2, "{change:?}: {text}");
+        let kind = match change {
+            Change::Pv1Parameters => "allowed-regions",
+            Change::CompanionDetached => "companion-detached",
+            Change::CompanionEdited => "companion-content",
+        };
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["kind"] == kind),
+            "{change:?} → {kind}: {report}"
+        );
+    }
 }
