@@ -128,7 +128,21 @@ pub struct Live<'a, O, C, I> {
     pub landing_zone_arn: String,
 }
 
-impl<O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Live<'_, O, C, I> {
+impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Live<'a, O, C, I> {
+    /// Reads for the organization and landing zone of `plan`.
+    pub fn for_plan(orgs: &'a O, ct: &'a C, sts: &'a I, plan: &crate::plan::Plan) -> Self {
+        Live {
+            orgs,
+            ct,
+            sts,
+            pv1_ids: [
+                plan.pv1.control_identifier.clone(),
+                plan.pv1.regional_identifier.clone(),
+            ],
+            landing_zone_arn: plan.landing_zone_arn.clone(),
+        }
+    }
+
     pub async fn policy_by_name(&self, name: &str) -> Result<Option<Policy>, AwsError> {
         let all = retry(|| self.orgs.list_policies()).await?;
         match all.into_iter().find(|p| p.name == name) {

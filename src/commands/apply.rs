@@ -270,16 +270,7 @@ async fn execute(
     let orgs = aws.organizations();
     let ct = aws.control_tower(&plan.home_region);
     let sts = aws.identity();
-    let live = Live {
-        orgs: &orgs,
-        ct: &ct,
-        sts: &sts,
-        pv1_ids: [
-            plan.pv1.control_identifier.clone(),
-            plan.pv1.regional_identifier.clone(),
-        ],
-        landing_zone_arn: plan.landing_zone_arn.clone(),
-    };
+    let live = Live::for_plan(&orgs, &ct, &sts, plan);
     // Commands in messages carry the flags that reach this organization.
     let me = format!(
         "ctmigrate{}",
@@ -913,16 +904,7 @@ async fn live_coverage(
         aws.control_tower(&plan.home_region),
         aws.identity(),
     );
-    let live = Live {
-        orgs: &orgs,
-        ct: &ct,
-        sts: &sts,
-        pv1_ids: [
-            plan.pv1.control_identifier.clone(),
-            plan.pv1.regional_identifier.clone(),
-        ],
-        landing_zone_arn: plan.landing_zone_arn.clone(),
-    };
+    let live = Live::for_plan(&orgs, &ct, &sts, plan);
     let spinner = out.spinner("Reading the organization");
     let found = crate::apply::coverage::read(&live, plan).await;
     spinner.finish();

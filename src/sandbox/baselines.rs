@@ -10,29 +10,12 @@
 
 use serde_json::{Value, json};
 
-use super::server::{ApiError, ApiResult, Call, iso};
+use super::controltower::{conflict, not_found, req_str as req, validation};
+use super::server::{ApiResult, Call, iso};
 use super::world::{BaselineOperation, CONTROL_TOWER_BASELINE_ID, Happening, World};
 
 /// Control Tower's baseline for IAM Identity Center.
 pub const IDENTITY_CENTER_BASELINE_ID: &str = "LN25R72TTG6IGPTQ";
-
-fn validation(message: impl Into<String>) -> ApiError {
-    ApiError::new(400, "ValidationException", message)
-}
-
-fn not_found(message: impl Into<String>) -> ApiError {
-    ApiError::new(404, "ResourceNotFoundException", message)
-}
-
-fn conflict(message: impl Into<String>) -> ApiError {
-    ApiError::new(409, "ConflictException", message)
-}
-
-fn req<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
-    body.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| validation(format!("{key} is required.")))
-}
 
 fn baseline_arn(home: &str, id: &str) -> String {
     format!("arn:aws:controltower:{home}::baseline/{id}")

@@ -16,19 +16,19 @@ use super::world::{
     PV1_KEY, World,
 };
 
-fn validation(message: impl Into<String>) -> ApiError {
+pub(super) fn validation(message: impl Into<String>) -> ApiError {
     ApiError::new(400, "ValidationException", message)
 }
 
-fn not_found(message: impl Into<String>) -> ApiError {
+pub(super) fn not_found(message: impl Into<String>) -> ApiError {
     ApiError::new(404, "ResourceNotFoundException", message)
 }
 
-fn conflict(message: impl Into<String>) -> ApiError {
+pub(super) fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::new(409, "ConflictException", message)
 }
 
-fn req_str<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
+pub(super) fn req_str<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
     body.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| validation(format!("1 validation error detected: Value null at '{key}' failed to satisfy constraint: Member must not be null")))

@@ -206,17 +206,27 @@ pub fn quick_sandbox() -> tempfile::TempDir {
     dir
 }
 
-/// Plays the person in the Control Tower console on the sandbox in `sb/`.
+/// Plays the person in the Control Tower console on the sandbox in `sb/`,
+/// waiting until the landing-zone update has finished.
 pub fn console(dir: &Path, on_off: &str) {
-    let (code, _, err) = run(ctmigrate(dir).args([
+    console_click(dir, on_off, true);
+}
+
+/// The person clicks *Update landing zone*; `wait`: and waits for it.
+pub fn console_click(dir: &Path, on_off: &str, wait: bool) {
+    let mut c = ctmigrate(dir);
+    c.args([
         "sandbox",
         "console",
         "--sandbox-dir",
         "sb",
         "region-deny",
         on_off,
-        "--wait",
-    ]));
+    ]);
+    if wait {
+        c.arg("--wait");
+    }
+    let (code, _, err) = run(&mut c);
     assert_eq!(code, 0, "console {on_off}: {err}");
 }
 

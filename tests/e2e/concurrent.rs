@@ -259,15 +259,7 @@ fn pv1_disabled_at_the_gate_is_enabled_again_before_the_console_is_asked_for() {
 #[test]
 fn the_companion_detached_at_the_gate_is_attached_again() {
     let g = AtGate::new();
-    let id = g.companion_id();
-    g.aws(&[
-        "organizations",
-        "detach-policy",
-        "--policy-id",
-        &id,
-        "--target-id",
-        SANDBOX_OU,
-    ]);
+    g.make(Change::CompanionDetached);
     let (code, out, err) = g.resume();
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(
@@ -287,16 +279,7 @@ fn the_companion_detached_at_the_gate_is_attached_again() {
 fn other_pv1_parameters_or_companion_content_stop_with_exit_5_and_no_instructions() {
     // PV.1 parameters changed by someone else.
     let g = AtGate::new();
-    let arn = g.pv1_arn(SANDBOX_OU);
-    let op = g.aws(&[
-        "controltower",
-        "update-enabled-control",
-        "--enabled-control-identifier",
-        &arn,
-        "--parameters",
-        r#"[{"key":"AllowedRegions","value":["ap-northeast-1","us-east-1"]}]"#,
-    ]);
-    g.wait_operation(&op);
+    g.make(Change::Pv1Parameters);
     let (code, out, err) = g.resume();
     assert_eq!(code, 5, "{out}\n{err}");
     assert!(err.contains("other parameters than planned"), "{err}");
@@ -311,15 +294,7 @@ fn other_pv1_parameters_or_companion_content_stop_with_exit_5_and_no_instruction
 
     // The companion's content edited by someone else.
     let g = AtGate::new();
-    let id = g.companion_id();
-    g.aws(&[
-        "organizations",
-        "update-policy",
-        "--policy-id",
-        &id,
-        "--content",
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"bedrock:InvokeModel","Resource":"*"}]}"#,
-    ]);
+    g.make(Change::CompanionEdited);
     let (code, out, err) = g.resume();
     assert_eq!(code, 5, "{out}\n{err}");
     assert!(err.contains("was edited"), "{err}");
@@ -418,32 +393,19 @@ fn slow_console(dir: &Path, ms: u64) {
     std::fs::write(&path, serde_json::to_vec(&w).unwrap()).unwrap();
 }
 
-/// The person clicks *Update landing zone* and does not wait.
-fn click(dir: &Path, on_off: &str) {
-    let (code, _, err) = run(ctmigrate(dir).args([
-        "sandbox",
-        "console",
-        "--sandbox-dir",
-        "sb",
-        "region-deny",
-        on_off,
-    ]));
-    assert_eq!(code, 0, "{err}");
-}
-
 #[test]
 fn resume_and_rollback_wait_for_a_console_update_in_progress() {
     let dir = copy_of(template_dir());
     let (code, _, err) = apply(dir.path(), None);
     assert_eq!(code, 3, "{err}");
     slow_console(dir.path(), 1500);
-    click(dir.path(), "off");
+    console_click(dir.path(), "off", false);
     let (code, out, err) = resume(dir.path(), None);
     assert_eq!(code, 0, "resume waits for the update: {out}\n{err}");
     assert!(out.contains("is in progress; waiting for it"), "{out}");
     assert!(!out.contains(INSTRUCTION), "{out}");
 
-    click(dir.path(), "on");
+    console_click(dir.path(), "on", false);
     let rollback = |dir: &Path| -> (i32, String, String) {
         let mut c: Command = cli(dir, &["rollback", "--journal", JOURNAL, "--yes"]);
         run(&mut c)
