@@ -395,7 +395,7 @@ where
                 .map(|t| format!("{} ({})", t.name, t.ou_id))
                 .collect();
             self.say(
-                if uncovered.is_empty() { "waiting" } else { "urgent" },
+                if uncovered.is_empty() { "done" } else { "urgent" },
                 Some(&console.id),
                 None,
                 if uncovered.is_empty() {

@@ -131,6 +131,28 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
         ));
         s.next_action = fix;
     }
+    let changes: Vec<String> =
+        if progress.rollback.is_some() || !progress.checkpoints.iter().any(|c| c == "verify") {
+            // Before PV.1 is everywhere (or while undoing it) its absence is no change.
+            Vec::new()
+        } else {
+            live.drifts.iter().map(|d| d.describe()).collect()
+        };
+    if console_pending
+        && !rolling_back
+        && deny != "off"
+        && !changes.is_empty()
+        && s.urgent.is_none()
+    {
+        // Never tell anyone to remove the deny while a target lacks its replacement.
+        for st in s.stages.iter_mut().filter(|st| st.manual) {
+            st.state = "blocked: the organization changed".into();
+        }
+        s.phase = "the organization changed under the apply".into();
+        s.next_action = format!(
+            "do not turn the landing-zone region deny off now; run {me} resume --journal {j} (it puts back what ctmigrate can and names the rest, with the fix)"
+        );
+    }
     s.live = Some(LiveStatus {
         landing_zone_deny: deny.into(),
         landing_zone_status: live.landing_zone_status.clone(),
@@ -139,14 +161,7 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
             .as_ref()
             .map(|o| format!("{} {}", o.kind, o.id)),
         uncovered,
-        changes: if progress.rollback.is_some()
-            || !progress.checkpoints.iter().any(|c| c == "verify")
-        {
-            // Before PV.1 is everywhere (or while undoing it) its absence is no change.
-            Vec::new()
-        } else {
-            live.drifts.iter().map(|d| d.describe()).collect()
-        },
+        changes,
     });
     s
 }

@@ -280,6 +280,15 @@ fn other_pv1_parameters_or_companion_content_stop_with_exit_5_and_no_instruction
     // PV.1 parameters changed by someone else.
     let g = AtGate::new();
     g.make(Change::Pv1Parameters);
+    // status reads it too, and does not tell anyone to turn the deny off.
+    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
+    assert_eq!(code, 0, "{err}");
+    assert!(status.contains("other parameters than planned"), "{status}");
+    assert!(!status.contains("Region deny: Not enabled"), "{status}");
+    assert!(
+        status.contains("do not turn the landing-zone region deny off"),
+        "{status}"
+    );
     let (code, out, err) = g.resume();
     assert_eq!(code, 5, "{out}\n{err}");
     assert!(err.contains("other parameters than planned"), "{err}");
