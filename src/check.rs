@@ -33,7 +33,8 @@ pub struct Finding {
     /// Stable identifier: `uncovered-ou`, `allowed-regions`,
     /// `exempted-actions`, `companion-missing`, `companion-detached`,
     /// `companion-content`, `companion-tags`, `permitted-account-missing`,
-    /// `proof`, `pv1-drifted` (docs/day-two.md says what each means).
+    /// `proof`, `pv1-drifted`, `account-ungoverned` (docs/day-two.md says
+    /// what each means).
     pub kind: &'static str,
     /// An OU (`Name (ou-…)`), the companion's name, an account, or a proof property.
     pub target: String,
@@ -179,10 +180,10 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         if c.drift_status.as_deref() == Some("DRIFTED") {
             findings.push(Finding {
                 kind: "pv1-drifted",
+                fix: drifted_pv1_fix(&ou.name),
                 target: who,
                 expected: "PV.1 IN_SYNC".into(),
                 observed: "DRIFTED: its SCP was edited outside Control Tower".into(),
-                fix: "reset it in the Control Tower console (or ResetEnabledControl / disable and enable), then run check again".into(),
             });
         }
     }
@@ -292,6 +293,11 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         }
     }
 
+    // 7. Accounts the last plan found in a target, moved out of every governed OU.
+    if let Some((plan, _)) = &input.plan {
+        findings.extend(ungoverned_accounts(s, plan));
+    }
+
     let mut not_covered: Vec<String> = report
         .unregistered_first_tier_ous
         .iter()
@@ -316,4 +322,48 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         notes,
         fix_command: input.replan.clone(),
     }
+}
+/// Accounts that the plan found in one of its targets and that now sit
+/// under the root or in an unregistered first-tier OU's tree.
+fn ungoverned_accounts(s: &Snapshot, plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in &plan.targets {
+        for id in &t.account_ids {
+            let Some(a) = s.accounts.iter().find(|a| &a.id == id) else {
+                continue;
+            };
+            let first_tier = s.first_tier_of(&a.parent_id);
+            let where_now = match first_tier {
+                None => "directly under the root".to_string(),
+                Some(ou) if !ou.registered => format!(
+                    "in {} ({}), which Control Tower does not govern",
+                    ou.name, ou.id
+                ),
+                Some(_) => continue,
+            };
+            out.push(Finding {
+                kind: "account-ungoverned",
+                target: format!("{} ({})", a.name, a.id),
+                expected: format!("in a registered OU, as in {} ({}) when planned", t.name, t.ou_id),
+                observed: format!("{where_now}: no region deny applies to it"),
+                fix: format!(
+                    "move {} back into a registered OU (or register the OU it is in, then plan again)",
+                    a.name
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// What a person does about a DRIFTED PV.1 once the landing-zone deny is
+/// off. Control Tower refuses `UpdateEnabledControl` on a drifted control and
+/// `ResetEnabledControl` does not work for controls implemented with SCPs;
+/// disabling PV.1 to enable it again would leave the OU with no region deny
+/// while it runs.
+pub fn drifted_pv1_fix(ou: &str) -> String {
+    format!(
+        "put the {} statement back as Control Tower wrote it in the aws-guardrails SCP on {ou}, or re-register {ou} in the Control Tower console (Organization, select the OU, Re-register OU); do not disable PV.1 to enable it again while the landing-zone deny is off",
+        crate::plan::pv1::PV1_SID
+    )
 }

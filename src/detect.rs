@@ -317,11 +317,13 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
             .controls_on(&ou.arn)
             .find(|c| is_lz_region_deny(&c.control_identifier))
             .map(|c| c.arn.clone());
-        let scp_statements = statements_with_sid(&ou.policies, "GRREGIONDENY");
+        let scp_statements = statements_with_sid(&ou.policies, crate::plan::pv1::GRREGIONDENY_SID);
         for r in &scp_statements {
             if let Some(p) = s.policies.get(&r.policy_id) {
                 for st in statements(&p.content) {
-                    if st.get("Sid").and_then(Value::as_str) == Some("GRREGIONDENY") {
+                    if st.get("Sid").and_then(Value::as_str)
+                        == Some(crate::plan::pv1::GRREGIONDENY_SID)
+                    {
                         let regions = string_list(
                             st.pointer("/Condition/StringNotEquals/aws:RequestedRegion"),
                         );
@@ -426,10 +428,13 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
     }
 
     // First-tier OUs.
-    let root_denies: Vec<StatementRef> = ["GRREGIONDENY", "CTMULTISERVICEPV1"]
-        .iter()
-        .flat_map(|sid| statements_with_sid(&s.root_policies, sid))
-        .collect();
+    let root_denies: Vec<StatementRef> = [
+        crate::plan::pv1::GRREGIONDENY_SID,
+        crate::plan::pv1::PV1_SID,
+    ]
+    .iter()
+    .flat_map(|sid| statements_with_sid(&s.root_policies, sid))
+    .collect();
     let mut first_tier_ous = Vec::new();
     let mut unregistered = Vec::new();
     for ou in s.first_tier_ous() {
@@ -443,7 +448,10 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
             continue;
         }
         let mut in_force: Vec<String> = root_denies.iter().map(|r| r.sid.clone()).collect();
-        for sid in ["GRREGIONDENY", "CTMULTISERVICEPV1"] {
+        for sid in [
+            crate::plan::pv1::GRREGIONDENY_SID,
+            crate::plan::pv1::PV1_SID,
+        ] {
             if !statements_with_sid(&ou.policies, sid).is_empty()
                 && !in_force.iter().any(|x| x == sid)
             {

@@ -115,6 +115,16 @@ impl Snapshot {
     }
 
     /// OUs below `ou_id`, at any depth.
+    /// The first-tier OU whose tree holds `parent_id` (an OU id), or `None`
+    /// when it is the root (or unknown).
+    pub fn first_tier_of(&self, parent_id: &str) -> Option<&OuNode> {
+        let mut cur = self.ou(parent_id)?;
+        while cur.depth > 1 {
+            cur = self.ou(&cur.parent_id)?;
+        }
+        Some(cur)
+    }
+
     pub fn descendants(&self, ou_id: &str) -> Vec<&OuNode> {
         let mut children: std::collections::HashMap<&str, Vec<&OuNode>> =
             std::collections::HashMap::new();

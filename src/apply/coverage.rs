@@ -18,10 +18,7 @@ use crate::aws::{AwsError, ControlTower, Identity, Organizations};
 use crate::model::LandingZoneOperation;
 use crate::plan::Plan;
 
-/// Sid of the landing-zone region deny statement.
-pub const GRREGIONDENY: &str = "GRREGIONDENY";
-/// Sid of PV.1's statement.
-pub const PV1_SID: &str = "CTMULTISERVICEPV1";
+pub use crate::plan::pv1::{GRREGIONDENY_SID as GRREGIONDENY, PV1_SID};
 
 /// What differs from the plan's end state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -35,6 +32,8 @@ pub enum DriftKind {
     Pv1Failed,
     /// An operation is changing PV.1 on the target (not ours).
     Pv1UnderChange,
+    /// PV.1's SCP statement was edited outside Control Tower: DRIFTED.
+    Pv1Drifted,
     /// The companion SCP does not exist.
     CompanionMissing,
     /// The companion SCP's content is not the planned content.
@@ -45,6 +44,9 @@ pub enum DriftKind {
     NewFirstTierOu,
     /// The landing zone's governed Regions are not the ones planned for.
     GovernedRegions,
+    /// An account the plan found in a target now sits under the root or in
+    /// an OU that Control Tower does not govern: no region deny applies.
+    AccountUngoverned,
 }
 
 /// One difference between the organization and the plan's end state.
@@ -79,6 +81,10 @@ impl Drift {
                 "CT.MULTISERVICE.PV.1 on {who} ({}) is being changed by another operation",
                 self.target
             ),
+            DriftKind::Pv1Drifted => format!(
+                "CT.MULTISERVICE.PV.1 on {who} ({}) is DRIFTED: someone edited its SCP statement outside Control Tower, so it may no longer deny what the plan proved",
+                self.target
+            ),
             DriftKind::CompanionMissing => {
                 format!("the companion SCP {who} no longer exists: someone else deleted it")
             }
@@ -97,6 +103,10 @@ impl Drift {
             DriftKind::GovernedRegions => format!(
                 "the landing zone's governed Regions changed from {} to {}: PV.1's AllowedRegions no longer follow them",
                 self.expected, self.observed
+            ),
+            DriftKind::AccountUngoverned => format!(
+                "the account {who} ({}) was moved out of {}: it is now {}, where no region deny applies",
+                self.target, self.expected, self.observed
             ),
         }
     }
@@ -120,6 +130,11 @@ impl Drift {
                 "plan again with the new governed Regions (or put the planned ones back)"
                     .to_string()
             }
+            DriftKind::Pv1Drifted => crate::check::drifted_pv1_fix(&self.target_name),
+            DriftKind::AccountUngoverned => format!(
+                "move {} back into a registered OU (or register the OU it is in, then plan again)",
+                self.target_name
+            ),
             _ => format!(
                 "restore it as the plan has it ({}), or plan again",
                 self.expected
@@ -165,6 +180,13 @@ impl Coverage {
     /// The landing-zone deny is on no target.
     pub fn deny_off_everywhere(&self) -> bool {
         self.targets.iter().all(|t| !t.landing_zone_deny)
+    }
+
+    /// The landing-zone deny is on the target `ou_id`.
+    pub fn deny_on(&self, ou_id: &str) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.ou_id == ou_id && t.landing_zone_deny)
     }
 
     /// Targets under no region deny at all: the urgent state.
@@ -230,7 +252,9 @@ where
             observed: now.join(", "),
         });
     }
-    for ou in registered_first_tier(live).await? {
+    let (registered, unregistered) = first_tier(live).await?;
+    drifts.extend(ungoverned_accounts(live, plan, &unregistered).await?);
+    for ou in registered {
         if !plan.targets.iter().any(|t| t.ou_arn == ou.arn) {
             drifts.push(Drift {
                 kind: DriftKind::NewFirstTierOu,
@@ -279,6 +303,12 @@ where
                 format!("PV.1 enabled with {}", t.pv1_parameters),
                 format!("{} FAILED", c.arn),
             )),
+            // `observed` is the enabled control's ARN: the repair disables it.
+            Some(c) if c.drift_status.as_deref() == Some("DRIFTED") => drifts.push(drift(
+                DriftKind::Pv1Drifted,
+                "PV.1 IN_SYNC".into(),
+                c.arn.clone(),
+            )),
             Some(c) if normalise_parameters(&parameters_json(&c.parameters)) != planned => drifts
                 .push(drift(
                     DriftKind::Pv1Parameters,
@@ -319,6 +349,70 @@ where
     C: ControlTower + Sync,
     I: Identity + Sync,
 {
+    Ok(first_tier(live).await?.0)
+}
+
+/// Accounts of the plan's targets that now sit under the root or anywhere
+/// in an unregistered first-tier OU: moved out of every region deny.
+async fn ungoverned_accounts<O, C, I>(
+    live: &Live<'_, O, C, I>,
+    plan: &Plan,
+    unregistered: &[crate::model::OrgUnit],
+) -> Result<Vec<Drift>, AwsError>
+where
+    O: Organizations + Sync,
+    C: ControlTower + Sync,
+    I: Identity + Sync,
+{
+    let planned = |id: &str| {
+        plan.targets
+            .iter()
+            .find(|t| t.account_ids.iter().any(|a| a == id))
+    };
+    if plan.targets.iter().all(|t| t.account_ids.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut places: Vec<(String, String)> = Vec::new();
+    for root in super::live::retry(|| live.orgs.list_roots()).await? {
+        places.push((root.id.clone(), "directly under the root".into()));
+    }
+    let mut queue: Vec<crate::model::OrgUnit> = unregistered.to_vec();
+    while let Some(ou) = queue.pop() {
+        places.push((
+            ou.id.clone(),
+            format!(
+                "in {} ({}), which Control Tower does not govern",
+                ou.name, ou.id
+            ),
+        ));
+        queue.extend(super::live::retry(|| live.orgs.list_organizational_units(&ou.id)).await?);
+    }
+    let mut drifts = Vec::new();
+    for (parent, where_now) in places {
+        for a in super::live::retry(|| live.orgs.list_accounts_for_parent(&parent)).await? {
+            if let Some(t) = planned(&a.id) {
+                drifts.push(Drift {
+                    kind: DriftKind::AccountUngoverned,
+                    target: a.id.clone(),
+                    target_name: a.name.clone(),
+                    expected: format!("{} ({})", t.name, t.ou_id),
+                    observed: where_now.clone(),
+                });
+            }
+        }
+    }
+    Ok(drifts)
+}
+
+/// The OUs directly under the root: (registered, not registered).
+async fn first_tier<O, C, I>(
+    live: &Live<'_, O, C, I>,
+) -> Result<(Vec<crate::model::OrgUnit>, Vec<crate::model::OrgUnit>), AwsError>
+where
+    O: Organizations + Sync,
+    C: ControlTower + Sync,
+    I: Identity + Sync,
+{
     let baselines = super::live::retry(|| live.ct.list_enabled_baselines(false)).await?;
     let registered: Vec<String> = baselines
         .into_iter()
@@ -328,11 +422,13 @@ where
         })
         .map(|b| b.target)
         .collect();
-    let mut out = Vec::new();
+    let mut out = (Vec::new(), Vec::new());
     for root in super::live::retry(|| live.orgs.list_roots()).await? {
         for ou in super::live::retry(|| live.orgs.list_organizational_units(&root.id)).await? {
             if registered.contains(&ou.arn) {
-                out.push(ou);
+                out.0.push(ou);
+            } else {
+                out.1.push(ou);
             }
         }
     }
@@ -343,17 +439,30 @@ where
 /// has exactly such a step on the same target; `None` when the change is
 /// not ctmigrate's to undo (other parameters, other content, a PV.1 that
 /// existed before the plan).
-pub fn repair_step<'p>(plan: &'p Plan, drift: &Drift) -> Option<&'p crate::plan::Step> {
+///
+/// A DRIFTED PV.1 is repaired by disabling it and running the plan's enable
+/// step again (Control Tower refuses to update a drifted control and cannot
+/// reset an SCP control), so only while the landing-zone deny still covers
+/// its OU (`deny_on`); with the deny off the OU would have no region deny
+/// while the repair runs.
+pub fn repair_step<'p>(
+    plan: &'p Plan,
+    drift: &Drift,
+    deny_on: bool,
+) -> Option<&'p crate::plan::Step> {
     let id = match drift.kind {
         DriftKind::Pv1Missing | DriftKind::Pv1Failed | DriftKind::Pv1UnderChange => {
             format!("enable-pv1:{}", drift.target)
         }
+        DriftKind::Pv1Drifted if deny_on => format!("enable-pv1:{}", drift.target),
+        DriftKind::Pv1Drifted => return None,
         DriftKind::CompanionDetached => format!("attach-companion:{}", drift.target),
         DriftKind::CompanionMissing => "create-companion".to_string(),
         DriftKind::Pv1Parameters
         | DriftKind::CompanionContent
         | DriftKind::NewFirstTierOu
-        | DriftKind::GovernedRegions => return None,
+        | DriftKind::GovernedRegions
+        | DriftKind::AccountUngoverned => return None,
     };
     plan.stages
         .iter()

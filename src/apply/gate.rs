@@ -169,7 +169,7 @@ where
         let mut foreign = Vec::new();
         let mut repairs = Vec::new();
         for d in &found.drifts {
-            match coverage::repair_step(self.plan, d) {
+            match coverage::repair_step(self.plan, d, found.deny_on(&d.target)) {
                 Some(step) => repairs.push((d, step)),
                 None => foreign.push(d),
             }
@@ -221,17 +221,27 @@ where
                     "repaired",
                     stage,
                     &step.id,
-                    format!("{change}; ctmigrate runs its step `{}` again", step.id),
+                    if d.kind == DriftKind::Pv1Drifted {
+                        format!(
+                            "{change}; ctmigrate disables it and runs its step `{}` again while the landing-zone deny still covers {}",
+                            step.id, d.target_name
+                        )
+                    } else {
+                        format!("{change}; ctmigrate runs its step `{}` again", step.id)
+                    },
                 );
                 let Some(request) = step.request.as_ref() else {
                     continue;
                 };
                 running.push(async move {
-                    (
-                        step,
+                    let result = async {
+                        if d.kind == DriftKind::Pv1Drifted {
+                            self.disable_drifted(stage, &step.id, &d.observed).await?;
+                        }
                         self.converge(stage, &step.id, request, &[], &step.postcondition, false)
-                            .await,
-                    )
+                            .await
+                    };
+                    (step, result.await)
                 });
             }
             use futures_util::StreamExt;
@@ -252,6 +262,29 @@ where
             }
         }
         Ok(None)
+    }
+
+    /// Disables a DRIFTED PV.1 (`enabled_control`) so that the plan's enable
+    /// step can write its statement afresh. Only called while the
+    /// landing-zone deny covers the OU ([`coverage::repair_step`]).
+    async fn disable_drifted(
+        &self,
+        stage: &Stage,
+        step: &str,
+        enabled_control: &str,
+    ) -> Result<(), RunError> {
+        let call = crate::plan::ApiCall {
+            service: "controltower".into(),
+            operation: "DisableControl".into(),
+            input: serde_json::json!({ "enabledControlIdentifier": enabled_control }),
+        };
+        match self.act(stage, step, &call, false).await {
+            Ok(Some(false)) => Err(RunError::Invalid(format!(
+                "{step}: disabling the drifted {enabled_control} FAILED"
+            ))),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// After a finished apply: reads the targets and puts back what other

@@ -221,7 +221,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
             .sids_on(ou_id)
             .await?
             .iter()
-            .any(|s| s == "GRREGIONDENY"))
+            .any(|s| s == crate::plan::pv1::GRREGIONDENY_SID))
     }
 
     pub async fn landing_zone_status(&self) -> Result<String, AwsError> {

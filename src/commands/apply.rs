@@ -344,7 +344,7 @@ async fn execute(
                     changes.len()
                 ),
             )
-            .hint(format!("fix each change named above (or plan again if the changes are wanted), then: {me} {then} --journal {j}; `{me} status --journal {j}` shows the live state"));
+            .hint(format!("fix each change named above, then: {me} {then} --journal {j}; or, if the changes are wanted, plan again with the same decisions: {me} {}; `{me} status --journal {j}` shows the live state", replan_args(&j, &plan.name)));
             e.causes = changes;
             Err(e)
         }
@@ -913,6 +913,23 @@ async fn live_coverage(
 }
 
 /// The plan file beside a journal (`x.journal.jsonl` → `x.plan.json`), for hints.
+/// `plan` arguments that keep the decisions of the plan behind `journal`
+/// and write the new plan beside it under a new name.
+fn replan_args(journal: &str, name: &str) -> String {
+    let file = plan_file_hint(journal, name);
+    let dir = std::path::Path::new(&file)
+        .parent()
+        .map(|d| d.display().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| ".".into());
+    format!(
+        "plan --from-plan {} --name {} --out {}",
+        crate::cli::shell_word(&file),
+        crate::cli::shell_word(&format!("{name}-replanned")),
+        crate::cli::shell_word(&dir)
+    )
+}
+
 fn plan_file_hint(journal: &str, name: &str) -> String {
     match journal.strip_suffix(".journal.jsonl") {
         Some(stem) => format!("{stem}.plan.json"),

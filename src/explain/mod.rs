@@ -305,8 +305,8 @@ impl Chain {
                         .map(|(id, _)| id.clone())
                         .unwrap_or_default();
                     let denier = match hit.sid.as_deref() {
-                        Some("GRREGIONDENY") => Denier::LandingZoneRegionDeny,
-                        Some("CTMULTISERVICEPV1") => Denier::Pv1,
+                        Some(crate::plan::pv1::GRREGIONDENY_SID) => Denier::LandingZoneRegionDeny,
+                        Some(crate::plan::pv1::PV1_SID) => Denier::Pv1,
                         _ if hit.policy == COMPANION_NAME => Denier::Companion,
                         _ => Denier::CustomerScp,
                     };

@@ -82,7 +82,7 @@ fn lz_exempt_principals(s: &Snapshot) -> Vec<String> {
                 continue;
             };
             for st in statements(&p.content) {
-                if st.get("Sid").and_then(Value::as_str) != Some("GRREGIONDENY") {
+                if st.get("Sid").and_then(Value::as_str) != Some(super::pv1::GRREGIONDENY_SID) {
                     continue;
                 }
                 let Some(cond) = st.get("Condition").and_then(Value::as_object) else {
@@ -579,6 +579,11 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             name: ou.name.clone(),
             nested_ous: ou.nested_ous.iter().map(|n| n.path.clone()).collect(),
             accounts: ou.accounts,
+            account_ids: s
+                .accounts_under(&ou.id)
+                .iter()
+                .map(|a| a.id.clone())
+                .collect(),
             scp_slots_used_now: ou.scp_slots.used,
             scp_slots_needed: needed,
             scp_attachment_limit: inputs.scp_attachment_limit,
@@ -947,7 +952,7 @@ fn stages(
                     precondition: vec![Expectation::ControlNotEnabled { target: t.ou_arn.clone(), control: pv1_id.clone() }],
                     postcondition: vec![
                         Expectation::ControlEnabled { target: t.ou_arn.clone(), control: pv1_id.clone(), parameters: t.pv1_parameters.clone() },
-                        Expectation::StatementPresent { target: t.ou_id.clone(), sid: "CTMULTISERVICEPV1".into() },
+                        Expectation::StatementPresent { target: t.ou_id.clone(), sid: super::pv1::PV1_SID.into() },
                     ],
                     after: Vec::new(),
                     estimated_seconds: CONTROL_OPERATION_SECONDS,
@@ -989,7 +994,7 @@ fn stages(
                         },
                         Expectation::StatementPresent {
                             target: t.ou_id.clone(),
-                            sid: "CTMULTISERVICEPV1".into(),
+                            sid: super::pv1::PV1_SID.into(),
                         },
                     ],
                     after: Vec::new(),
@@ -1050,7 +1055,7 @@ fn stages(
             },
             Expectation::StatementPresent {
                 target: t.ou_id.clone(),
-                sid: "CTMULTISERVICEPV1".into(),
+                sid: super::pv1::PV1_SID.into(),
             },
             Expectation::PolicyAttached {
                 name: companion.name.clone(),
@@ -1060,12 +1065,12 @@ fn stages(
         post.push(if with_lz {
             Expectation::StatementPresent {
                 target: t.ou_id.clone(),
-                sid: "GRREGIONDENY".into(),
+                sid: super::pv1::GRREGIONDENY_SID.into(),
             }
         } else {
             Expectation::StatementAbsent {
                 target: t.ou_id.clone(),
-                sid: "GRREGIONDENY".into(),
+                sid: super::pv1::GRREGIONDENY_SID.into(),
             }
         });
         Step {
@@ -1102,11 +1107,11 @@ fn stages(
         for t in targets {
             post.push(Expectation::StatementAbsent {
                 target: t.ou_id.clone(),
-                sid: "GRREGIONDENY".into(),
+                sid: super::pv1::GRREGIONDENY_SID.into(),
             });
             post.push(Expectation::StatementPresent {
                 target: t.ou_id.clone(),
-                sid: "CTMULTISERVICEPV1".into(),
+                sid: super::pv1::PV1_SID.into(),
             });
         }
         out.push(Stage {

@@ -103,6 +103,10 @@ pub struct TargetPlan {
     pub name: String,
     pub nested_ous: Vec<String>,
     pub accounts: usize,
+    /// The accounts in the OU and its nested OUs when the plan was made:
+    /// `apply` and `check` notice one moved out of every governed OU.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_ids: Vec<String>,
     pub scp_slots_used_now: usize,
     pub scp_slots_needed: usize,
     pub scp_attachment_limit: usize,

@@ -230,7 +230,7 @@ fn apply_stage(
                 let list = state.ous.entry(step.target.clone()).or_default();
                 *list = list
                     .iter()
-                    .filter_map(|p| without_sid(p, "CTMULTISERVICEPV1"))
+                    .filter_map(|p| without_sid(p, super::pv1::PV1_SID))
                     .collect();
                 list.push(pv);
             }
@@ -267,7 +267,7 @@ fn apply_stage(
             if let Some(list) = state.ous.get_mut(ou) {
                 *list = list
                     .iter()
-                    .filter_map(|p| without_sid(p, "GRREGIONDENY"))
+                    .filter_map(|p| without_sid(p, super::pv1::GRREGIONDENY_SID))
                     .collect();
             }
         }
@@ -468,7 +468,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         row.covered_today = chain.iter().any(|p| {
             p.statements
                 .iter()
-                .any(|st| st.sid.as_deref() == Some("GRREGIONDENY"))
+                .any(|st| st.sid.as_deref() == Some(super::pv1::GRREGIONDENY_SID))
         });
     }
     let companion = parse(&plan.companion.name, &plan.companion.content)?;

@@ -5,6 +5,11 @@
 
 use serde_json::{Value, json};
 
+/// Sid of the statement Control Tower writes for PV.1.
+pub const PV1_SID: &str = "CTMULTISERVICEPV1";
+/// Sid of the landing-zone region deny statement (`AWS-GR_REGION_DENY`).
+pub const GRREGIONDENY_SID: &str = "GRREGIONDENY";
+
 const DEFAULT_NOT_ACTIONS: &str = include_str!("data/pv1_default_not_actions.txt");
 
 /// Control Tower's own roles, always exempt from PV.1.
@@ -58,7 +63,7 @@ pub fn statement(allowed: &[String], actions: &[String], principals: &[String]) 
     let mut exempt: Vec<String> = principals.to_vec();
     exempt.extend(CONTROL_TOWER_ROLES.iter().map(|s| s.to_string()));
     json!({
-        "Sid": "CTMULTISERVICEPV1",
+        "Sid": PV1_SID,
         "Effect": "Deny",
         "NotAction": not_action,
         "Resource": "*",

@@ -206,6 +206,7 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
         "EnableControl" => enable_control(world, call),
         "DisableControl" => disable_control(world, call),
         "UpdateEnabledControl" => update_enabled_control(world, call),
+        "ResetEnabledControl" => reset_enabled_control(world, call),
         "GetControlOperation" => {
             let id = req_str(b, "operationIdentifier")?;
             let o = world
@@ -776,4 +777,20 @@ fn update_enabled_control(world: &mut World, call: &Call) -> ApiResult {
             detail,
         }],
     ))
+}
+
+/// ResetEnabledControl "does not work for controls implemented with SCPs"
+/// (API reference), and every control the sandbox models is one: a drifted
+/// SCP control is repaired by disabling and enabling it again.
+fn reset_enabled_control(world: &mut World, call: &Call) -> ApiResult {
+    let arn = req_str(call.body, "enabledControlIdentifier")?;
+    let c = world
+        .enabled_controls
+        .iter()
+        .find(|c| c.arn == arn)
+        .ok_or_else(|| not_found(format!("Enabled control {arn} not found.")))?;
+    Err(validation(format!(
+        "ResetEnabledControl does not work for controls implemented with SCPs: {} is one. Disable and enable it again to resolve its drift.",
+        c.control_key
+    )))
 }

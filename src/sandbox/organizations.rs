@@ -278,7 +278,9 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
                 .or_default()
                 .push(id.clone());
             let detail = format!("{name} ({id}) -> {}", node_name(world, &target));
-            Ok((json!({}), happened(call, "AttachPolicy", detail)))
+            let mut happenings = happened(call, "AttachPolicy", detail);
+            happenings.extend(world.recheck_control_drift(call.now_ms));
+            Ok((json!({}), happenings))
         }
         "DetachPolicy" => {
             let id = str_field(b, "PolicyId")?.to_string();
@@ -302,7 +304,9 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
                 l.retain(|p| p != &id);
             }
             let detail = format!("{name} ({id}) -/-> {}", node_name(world, &target));
-            Ok((json!({}), happened(call, "DetachPolicy", detail)))
+            let mut happenings = happened(call, "DetachPolicy", detail);
+            happenings.extend(world.recheck_control_drift(call.now_ms));
+            Ok((json!({}), happenings))
         }
         "TagResource" => {
             let id = str_field(b, "ResourceId")?.to_string();
@@ -784,8 +788,10 @@ fn update_policy(world: &mut World, call: &Call) -> ApiResult {
     let content = next.content.clone();
     let name = next.name.clone();
     world.policies.insert(id.clone(), next);
+    let mut happenings = happened(call, "UpdatePolicy", format!("{name} ({id})"));
+    happenings.extend(world.recheck_control_drift(call.now_ms));
     Ok((
         json!({"Policy": {"PolicySummary": summary, "Content": content}}),
-        happened(call, "UpdatePolicy", format!("{name} ({id})")),
+        happenings,
     ))
 }

@@ -170,6 +170,15 @@ pub fn statement_sids(content: &str) -> Vec<String> {
         .collect()
 }
 
+/// The statements of a policy document that carry `sid`.
+pub fn statements_with_sid(content: &str, sid: &str) -> Vec<Value> {
+    statements_of(content)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))
+        .collect()
+}
+
 /// The document with `stmt` appended, or `None` if the content does not parse.
 pub fn with_statement(content: &str, stmt: &Value) -> Option<String> {
     let mut list = statements_of(content)?;

@@ -837,6 +837,59 @@ impl World {
         Ok(())
     }
 
+    /// Control Tower's drift detection for SCP-implemented controls: an
+    /// enabled control whose statement is no longer, exactly as Control Tower
+    /// wrote it, in a guardrail SCP attached to its OU is `DRIFTED`; put back,
+    /// it is `IN_SYNC` again. Called after every change to an SCP or to an
+    /// attachment; one happening per control whose drift status changed.
+    pub fn recheck_control_drift(&mut self, at_ms: i64) -> Vec<Happening> {
+        let mut changed = Vec::new();
+        for i in 0..self.enabled_controls.len() {
+            let c = &self.enabled_controls[i];
+            if c.status != "SUCCEEDED" || c.drift == "NOT_CHECKING" {
+                continue;
+            }
+            let Some(expected) = templates::control_statement(&c.control_key, &c.parameters) else {
+                continue;
+            };
+            let sid = templates::sid_for_key(&c.control_key);
+            let ou_id = self.ou_id_from_arn(&c.target).unwrap_or_default();
+            let in_sync = self.attached(&ou_id).iter().any(|pid| {
+                self.policies.get(pid).is_some_and(|p| {
+                    p.name.starts_with(GUARDRAIL_PREFIX)
+                        && templates::statements_with_sid(&p.content, &sid).contains(&expected)
+                })
+            });
+            let drift = if in_sync { "IN_SYNC" } else { "DRIFTED" };
+            if c.drift == drift {
+                continue;
+            }
+            let key = c.control_key.clone();
+            let ou_name = self
+                .ous
+                .get(&ou_id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default();
+            if let Some(c) = self.enabled_controls.get_mut(i) {
+                c.drift = drift.into();
+            }
+            changed.push(Happening {
+                at_ms,
+                event: if in_sync {
+                    "ControlInSync".into()
+                } else {
+                    "ControlDrifted".into()
+                },
+                detail: if in_sync {
+                    format!("{key} on {ou_name} ({ou_id}): its SCP statement is as Control Tower wrote it again")
+                } else {
+                    format!("{key} on {ou_name} ({ou_id}): its SCP statement was changed outside Control Tower")
+                },
+            });
+        }
+        changed
+    }
+
     /// Removes every statement with `sid` from the guardrail SCPs on the OU;
     /// a guardrail SCP left empty is detached and deleted, as Control Tower does.
     fn remove_statement(&mut self, ou_id: &str, sid: &str) {
