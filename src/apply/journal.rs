@@ -581,6 +581,43 @@ fn read_from(path: &Path, file: File) -> Result<(Vec<Record>, u64), JournalError
 }
 
 impl Journal {
+    /// Creates the journal of a new apply of `plan` (read from `plan_path`,
+    /// reached with the `connection` flags) and writes its first two
+    /// records: the start, with the end-state proof matrix `predicted`, and
+    /// this run's start.
+    pub fn start(
+        path: &Path,
+        plan: &crate::plan::Plan,
+        plan_path: &Path,
+        connection: &str,
+        predicted: Prediction,
+    ) -> Result<(Journal, Vec<Record>), JournalError> {
+        let mut journal = Journal::create(path, "apply")?;
+        let mut records = Vec::new();
+        for event in [
+            Event::Started {
+                format_version: JOURNAL_FORMAT_VERSION,
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                plan_path: plan_path.display().to_string(),
+                plan_name: plan.name.clone(),
+                plan_checksum: plan.checksum.clone(),
+                organization_id: plan.organization_id.clone(),
+                management_account: plan.management_account.clone(),
+                home_region: plan.home_region.clone(),
+                connection: connection.to_string(),
+                predicted: Box::new(predicted),
+            },
+            Event::RunStarted {
+                command: "apply".into(),
+                pid: std::process::id(),
+                host: host_name(),
+            },
+        ] {
+            records.push(journal.append(event)?);
+        }
+        Ok((journal, records))
+    }
+
     /// Creates a new journal (refusing to overwrite one) and locks it.
     pub fn create(path: &Path, command: &str) -> Result<Journal, JournalError> {
         let mut stale = None;

@@ -2,7 +2,6 @@
 //! run (with nothing changed), confirm, open the journal, hand the run to
 //! [`crate::apply`], and turn its outcome into an exit code.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,12 +12,12 @@ use super::Session;
 use super::simulate::load_plan;
 use crate::apply::journal::{self, Event, Journal, JournalError, Record};
 use crate::apply::live::Live;
-use crate::apply::{Options, Outcome, Report, Run, RunError, status, verify};
+use crate::apply::{Options, Outcome, Report, Run, RunError, preflight, status};
 use crate::aws::Apis;
 use crate::cli::{ApplyArgs, GlobalArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, RunView, render_status};
-use crate::plan::{self, Plan, PlanRequest};
+use crate::plan::Plan;
 
 /// First interval between polls of a control operation or of the console
 /// step (default 250ms; operations are polled every fifth of their running
@@ -292,7 +291,11 @@ async fn execute(
         Mode::Rollback(to) => run.rollback(to).await,
     };
     let outcome = match outcome {
-        Ok(Outcome::Finished { .. }) => finish(session, plan, &run, out).await,
+        Ok(Outcome::Finished { .. }) => {
+            let spinner = out.spinner("Reading the organization back");
+            run.read_back(&session.aws, &|m: &str| spinner.set(m), &|| spinner.clear())
+                .await
+        }
         other => other.map_err(run_error),
     };
     signals.abort();
@@ -361,81 +364,6 @@ async fn execute(
     }
 }
 
-/// After the last stage: read the organization back and compare its proof
-/// matrix with the prediction journaled at the start.
-async fn finish<O, C, I>(
-    session: &Session,
-    plan: &Plan,
-    run: &Run<'_, O, C, I>,
-    out: &Output,
-) -> Result<Outcome, Error>
-where
-    O: crate::aws::Organizations + Sync,
-    C: crate::aws::ControlTower + Sync,
-    I: crate::aws::Identity + Sync,
-{
-    let progress = run.progress();
-    let Some(started) = progress.started else {
-        return Err(Error::new(
-            ErrorKind::Internal,
-            "the journal has no start record",
-        ));
-    };
-    let spinner = out.spinner("Reading the organization back");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    spinner.finish();
-    let snapshot = snapshot?;
-    let observed = verify::observe(&snapshot, plan).map_err(|e| Error::new(ErrorKind::Aws, e))?;
-    let differences = verify::compare(&started.predicted, &observed, 20);
-    run.record(Event::Verified {
-        equal: differences.is_empty(),
-        differences: differences.clone(),
-    })
-    .map_err(run_error)?;
-    (run.report)(&Report {
-        kind: "verified",
-        stage: None,
-        step: None,
-        message: if differences.is_empty() {
-            format!(
-                "{} rows × {} probes × {} Regions: the live SCPs decide exactly as predicted",
-                observed.rows.len(),
-                observed.probes.len(),
-                observed.regions.len()
-            )
-        } else {
-            format!("{} cell(s) differ from the prediction", differences.len())
-        },
-        elapsed_ms: run.elapsed_ms(),
-        instructions: Vec::new(),
-    });
-    run.record(Event::Finished).map_err(run_error)?;
-    Ok(Outcome::Finished { differences })
-}
-
-/// A `ctmigrate plan` command line that re-plans with the same decisions.
-fn replan_command(plan: &Plan, connection: &str) -> String {
-    let i = &plan.inputs;
-    let mut parts = vec![
-        format!("ctmigrate{connection} plan"),
-        format!("--name {}", plan.name),
-    ];
-    for p in &i.inference_profiles {
-        parts.push(format!("--inference-profile {p}"));
-    }
-    if i.allow_global {
-        parts.push("--allow-global".into());
-    }
-    for a in &i.permitted_accounts {
-        parts.push(format!("--permitted-account {a}"));
-    }
-    parts.push(format!("--companion-mode {}", i.companion_mode.as_str()));
-    for a in &i.exempt_actions {
-        parts.push(format!("--exempt-action {a}"));
-    }
-    parts.join(" ")
-}
-
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Result<Exit, Error> {
     let plan = load_plan(&args.plan)?;
     let shown = args.plan.display().to_string();
@@ -498,125 +426,25 @@ async fn preflight_and_start(
     let (snapshot, profiles) = session
         .read_estate(out, &plan.inputs.source_regions)
         .await?;
-    let refuse = |kind: ErrorKind, message: String, hint: &str| {
-        Err(Error::new(kind, format!("{message}; nothing was changed")).hint(hint.to_string()))
-    };
-    if snapshot.organization.id != plan.organization_id {
-        return refuse(
-            ErrorKind::InvalidInput,
-            format!(
-                "plan `{shown}` is for organization {}, but these credentials reach {}",
-                plan.organization_id, snapshot.organization.id
-            ),
-            "use the management account's credentials of the planned organization, or plan for this one",
-        );
-    }
-    if snapshot.organization.management_account_id != plan.management_account {
-        return refuse(
-            ErrorKind::InvalidInput,
-            format!(
-                "plan `{shown}` is for management account {}, but the organization's is {}",
-                plan.management_account, snapshot.organization.management_account_id
-            ),
-            "plan again for this organization",
-        );
-    }
-    if snapshot.caller.account != plan.management_account {
-        return refuse(
-            ErrorKind::Permission,
-            format!(
-                "the caller is account {}, not the management account {}",
-                snapshot.caller.account, plan.management_account
-            ),
-            "run apply with credentials of the management account (Control Tower APIs work only there)",
-        );
-    }
-    if session.aws.region() != plan.home_region {
-        return refuse(
-            ErrorKind::Config,
-            format!(
-                "calls go to {}, but the landing zone's home Region is {}",
-                session.aws.region(),
-                plan.home_region
-            ),
-            &format!("add --region {}", plan.home_region),
-        );
-    }
-    if snapshot.landing_zone.status != "ACTIVE" {
-        return refuse(
-            ErrorKind::Aws,
-            format!(
-                "the landing zone is {}, not ACTIVE",
-                snapshot.landing_zone.status
-            ),
-            "wait until the landing zone update finishes (Control Tower console → Landing zone settings), then apply",
-        );
-    }
-    let target_arns: BTreeSet<&str> = plan.targets.iter().map(|t| t.ou_arn.as_str()).collect();
-    if let Some(op) = snapshot
-        .control_operations_in_progress
-        .iter()
-        .find(|o| o.target.as_deref().is_none_or(|t| target_arns.contains(t)))
-    {
-        return refuse(
-            ErrorKind::Aws,
-            format!(
-                "control operation {} ({}) is in progress on {}",
-                op.id,
-                op.kind,
-                op.target.as_deref().unwrap_or("a target")
-            ),
-            "wait until it finishes, then apply",
-        );
-    }
-    if plan::fingerprint(&snapshot, &profiles) != plan.fingerprint {
-        let fresh = plan::build(PlanRequest {
-            snapshot: &snapshot,
-            profiles: &profiles,
-            inputs: plan.inputs.clone(),
-            name: plan.name.clone(),
-            created_at: plan.created_at.clone(),
-            tool_version: plan.tool_version.clone(),
-        });
-        let mut e = Error::new(
-            ErrorKind::InvalidInput,
-            format!("the plan is stale: organization {} changed since `{shown}` was made; nothing was changed", plan.organization_id),
-        )
-        .hint(format!("review the changes, then plan again: {}", replan_command(plan, &global.connection_flags())));
-        e.causes = match fresh {
-            Ok(fresh) => plan::diff(plan, &fresh),
-            Err(err) => vec![format!("planning again now fails: {}", err.message)],
-        };
-        return Err(e);
-    }
-    let predicted =
-        verify::predict(&snapshot, plan).map_err(|e| Error::new(ErrorKind::Internal, e))?;
+    let predicted = preflight::check(&preflight::Preflight {
+        plan,
+        shown: &shown,
+        snapshot: &snapshot,
+        profiles: &profiles,
+        region: session.aws.region(),
+        connection: &global.connection_flags(),
+    })?;
     confirm(args.run.yes, "Apply", plan, out)?;
 
-    let mut journal = Journal::create(journal_path, "apply").map_err(journal_error)?;
     let plan_path = std::fs::canonicalize(&args.plan).unwrap_or_else(|_| args.plan.clone());
-    let mut records = Vec::new();
-    for event in [
-        Event::Started {
-            format_version: journal::JOURNAL_FORMAT_VERSION,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            plan_path: plan_path.display().to_string(),
-            plan_name: plan.name.clone(),
-            plan_checksum: plan.checksum.clone(),
-            organization_id: plan.organization_id.clone(),
-            management_account: plan.management_account.clone(),
-            home_region: plan.home_region.clone(),
-            connection: global.connection_flags(),
-            predicted: Box::new(predicted),
-        },
-        Event::RunStarted {
-            command: "apply".into(),
-            pid: std::process::id(),
-            host: journal::host_name(),
-        },
-    ] {
-        records.push(journal.append(event).map_err(journal_error)?);
-    }
+    let (journal, records) = Journal::start(
+        journal_path,
+        plan,
+        &plan_path,
+        &global.connection_flags(),
+        predicted,
+    )
+    .map_err(journal_error)?;
     out.status("Journal", &journal_path.display().to_string());
     execute(session, plan, journal, records, opts, Mode::Forward, out).await
 }
@@ -667,38 +495,6 @@ fn open_journal(
     Ok((journal, records, plan))
 }
 
-async fn check_caller(session: &Session, plan: &Plan) -> Result<(), Error> {
-    use crate::aws::Identity;
-    let me = session
-        .aws
-        .identity()
-        .caller_identity()
-        .await
-        .map_err(|e| Error::aws("identifying the caller (sts:GetCallerIdentity)", e))?;
-    if me.account != plan.management_account {
-        return Err(Error::new(
-            ErrorKind::Permission,
-            format!(
-                "the caller is account {}, not the management account {}; nothing was changed",
-                me.account, plan.management_account
-            ),
-        )
-        .hint("use credentials of the management account"));
-    }
-    if session.aws.region() != plan.home_region {
-        return Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "calls go to {}, but the landing zone's home Region is {}; nothing was changed",
-                session.aws.region(),
-                plan.home_region
-            ),
-        )
-        .hint(format!("add --region {}", plan.home_region)));
-    }
-    Ok(())
-}
-
 pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Result<Exit, Error> {
     let opts = options(&args.run)?;
     let (mut journal, mut records, plan) =
@@ -727,7 +523,9 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
             return Err(e);
         }
     };
-    if let Err(e) = check_caller(&session, &plan).await {
+    if let Err(e) =
+        preflight::check_caller(&session.aws.identity(), session.aws.region(), &plan).await
+    {
         journal.close();
         session.close().await;
         return Err(e);
@@ -800,7 +598,9 @@ pub async fn rollback(
             return Err(e);
         }
     };
-    if let Err(e) = check_caller(&session, &plan).await {
+    if let Err(e) =
+        preflight::check_caller(&session.aws.identity(), session.aws.region(), &plan).await
+    {
         journal.close();
         session.close().await;
         return Err(e);
@@ -912,7 +712,6 @@ async fn live_coverage(
     found.map_err(|e| Error::aws("reading the plan's targets", e))
 }
 
-/// The plan file beside a journal (`x.journal.jsonl` → `x.plan.json`), for hints.
 /// `plan` arguments that keep the decisions of the plan behind `journal`
 /// and write the new plan beside it under a new name.
 fn replan_args(journal: &str, name: &str) -> String {
@@ -930,6 +729,7 @@ fn replan_args(journal: &str, name: &str) -> String {
     )
 }
 
+/// The plan file beside a journal (`x.journal.jsonl` → `x.plan.json`), for hints.
 fn plan_file_hint(journal: &str, name: &str) -> String {
     match journal.strip_suffix(".journal.jsonl") {
         Some(stem) => format!("{stem}.plan.json"),

@@ -178,6 +178,11 @@ impl Spinner {
     pub fn finish(self) {
         self.bar.finish_and_clear();
     }
+
+    /// Clears it from the terminal (before other output), keeping it usable.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 fn paint(color: bool, tone: Tone, text: &str) -> String {
