@@ -384,7 +384,7 @@ pub struct ResetArgs {
 /// (flags add to the file's lists and override its values).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Companion modes (what stays allowed outside the allowed Regions):\n  accounts  Bedrock inference only from permitted accounts, through any profile (the published pattern)\n  profiles  Bedrock inference only through approved inference profiles, from any account (AWS's pattern)\n  strict    only from permitted accounts AND through approved profiles (default)\n\nExit codes: 0 written (or nothing to do); with --detailed-exitcode 2 when changes are planned;\n65 invalid input; 1 the plan cannot be applied (nothing written unless --allow-errors). See docs/exit-codes.md."
+    after_help = "Companion modes (what stays allowed outside the allowed Regions):\n  accounts  Bedrock inference only from permitted accounts, through any inference profile\n  profiles  Bedrock inference only through approved inference profiles, from any account\n  strict    only from permitted accounts AND through approved profiles (default)\nIn every mode direct model calls are denied there, and so is global routing\nunless --allow-global.\n\nExit codes: 0 written (or nothing to do); with --detailed-exitcode 2 when changes are planned;\n65 invalid input; 1 the plan cannot be applied (nothing written unless --allow-errors). See docs/exit-codes.md."
 )]
 pub struct PlanArgs {
     /// Inference profile that must work: an id (jp.anthropic.claude-sonnet-4-5-20250929-v1:0) or a geography (jp, us, eu, apac, au, global). Repeatable.
@@ -405,6 +405,16 @@ pub struct PlanArgs {
     /// Action to exempt from PV.1 beyond bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream. Repeatable.
     #[arg(long = "exempt-action", value_name = "ACTION")]
     pub exempt_actions: Vec<String>,
+    /// Principal PV.1 exempts (its ExemptedPrincipalArns), instead of those carried over from the landing-zone deny. Repeatable.
+    #[arg(
+        long = "exempt-principal",
+        value_name = "ARN",
+        conflicts_with = "no_exempt_principals"
+    )]
+    pub exempt_principals: Vec<String>,
+    /// PV.1 exempts no principal beyond Control Tower's roles (nothing is carried over from the landing-zone deny).
+    #[arg(long)]
+    pub no_exempt_principals: bool,
     /// Region callers run inference from (default: every allowed Region). Repeatable.
     #[arg(long = "source-region", value_name = "REGION")]
     pub source_regions: Vec<String>,

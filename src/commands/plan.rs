@@ -13,7 +13,7 @@ use crate::output::{Format, Output, render_plan_summary};
 use crate::plan::{self, PlanInputs, PlanRequest};
 
 /// What an answers file holds, for error hints.
-pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
+pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, exempt_principals, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
 
 fn invalid(message: String, hint: &str) -> Error {
     Error::new(ErrorKind::InvalidInput, message).hint(hint)
@@ -88,6 +88,14 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
     inputs
         .exempt_actions
         .extend(args.exempt_actions.iter().cloned());
+    if args.no_exempt_principals {
+        inputs.exempt_principals = Some(Vec::new());
+    } else if !args.exempt_principals.is_empty() {
+        inputs
+            .exempt_principals
+            .get_or_insert_with(Vec::new)
+            .extend(args.exempt_principals.iter().cloned());
+    }
     inputs
         .source_regions
         .extend(args.source_regions.iter().cloned());

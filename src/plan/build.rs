@@ -418,7 +418,28 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         .filter(|a| a.to_ascii_lowercase().starts_with("bedrock:"))
         .cloned()
         .collect();
-    let lz_principals = lz_exempt_principals(s);
+    let carried = lz_exempt_principals(s);
+    let lz_principals = match &inputs.exempt_principals {
+        Some(explicit) => explicit.clone(),
+        None => {
+            for p in &carried {
+                if pv1::is_exemptable_principal(p) {
+                    warnings.push(format!(
+                        "the landing-zone deny exempts `{p}`: that is a hand edit of a Control Tower-managed SCP, which Control Tower rewrites on every landing-zone update, so the console step itself removes it from GRREGIONDENY; the plan carries it into PV.1's ExemptedPrincipalArns so that it keeps working (decide it with --exempt-principal ARN or --no-exempt-principals)"
+                    ));
+                } else {
+                    errors.push(format!(
+                        "the landing-zone deny exempts `{p}`, which PV.1's ExemptedPrincipalArns does not accept (pattern {}): EnableControl would fail in the middle of the enable stage; pass --exempt-principal with the form PV.1 accepts{} for every principal to keep, or --no-exempt-principals",
+                        pv1::EXEMPTED_PRINCIPAL_PATTERN,
+                        p.strip_prefix("arn:*:")
+                            .map(|rest| format!(" (e.g. `arn:aws:{rest}`)"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            carried
+        }
+    };
     let approved_profile_arns: Vec<String> = sorted(
         inputs
             .inference_profiles
@@ -500,11 +521,16 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                         .cloned()
                         .collect()
                 };
-                let principals: Vec<String> = lz_principals
-                    .iter()
-                    .filter(|p| cur_principals.contains(p))
-                    .cloned()
-                    .collect();
+                // Carried over: only narrowed; decided explicitly: as decided.
+                let principals: Vec<String> = if inputs.exempt_principals.is_some() {
+                    lz_principals.clone()
+                } else {
+                    lz_principals
+                        .iter()
+                        .filter(|p| cur_principals.contains(p))
+                        .cloned()
+                        .collect()
+                };
                 if regions.is_empty() {
                     errors.push(format!(
                         "PV.1 on {} ({}) allows none of the Regions the landing-zone deny allows ({}): nothing could run there after the migration; fix its AllowedRegions first",
@@ -626,6 +652,12 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
 
     let decisions = Decisions {
         governed_regions: s.landing_zone.governed_regions.clone(),
+        landing_zone_version: s.landing_zone.version.clone(),
+        landing_zone_latest_version: s
+            .landing_zone
+            .latest_available_version
+            .clone()
+            .unwrap_or_default(),
         allowed_regions: allowed.clone(),
         allowed_regions_source: allowed_source,
         exempted_actions: exempted_actions.clone(),

@@ -62,6 +62,13 @@ pub fn tags(mode: CompanionMode) -> Vec<(String, String)> {
     ]
 }
 
+/// Any inference profile: system-defined (`inference-profile/…`) or an
+/// application inference profile (`application-inference-profile/…`).
+pub const ANY_PROFILE_ARNS: [&str; 2] = [
+    "arn:aws:bedrock:*:*:inference-profile/*",
+    "arn:aws:bedrock:*:*:application-inference-profile/*",
+];
+
 /// The approved-profile ARN pattern for a requested profile id or geography.
 pub fn profile_arn_pattern(requested: &str) -> String {
     if requested.contains('.') {
@@ -108,26 +115,86 @@ pub fn document(spec: &CompanionSpec<'_>) -> String {
             }
         }));
     }
-    if spec.mode == CompanionMode::Accounts && !spec.global_allowed {
-        // Accounts mode never looks at the profile: keep global routing closed explicitly.
+    if spec.mode == CompanionMode::Accounts {
+        // Outside the allowed Regions only through an inference profile: a
+        // direct call carries no `bedrock:InferenceProfileArn`, and a negated
+        // operator on a missing key matches, so it is denied.
         statements.push(json!({
-            "Sid": "CtmigrateBedrockNoGlobalProfiles",
+            "Sid": "CtmigrateBedrockProfilesOnly",
             "Effect": "Deny",
             "Action": spec.actions,
             "Resource": "*",
             "Condition": {
-                "StringEquals": {"aws:RequestedRegion": UNSPECIFIED},
-                "ArnLike": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:*:*:inference-profile/global.*"}
+                "StringNotEquals": {"aws:RequestedRegion": spec.allowed_regions},
+                "ArnNotLike": {"bedrock:InferenceProfileArn": ANY_PROFILE_ARNS}
             }
+        }));
+    }
+    if !spec.global_allowed {
+        // The Region-less leg of global routing, whatever profile ARN
+        // carries it (an application profile copied from a `global.` one
+        // routes the same way under another ARN).
+        statements.push(json!({
+            "Sid": "CtmigrateBedrockNoGlobalRouting",
+            "Effect": "Deny",
+            "Action": spec.actions,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": UNSPECIFIED}}
         }));
     }
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
 
+/// What the companion lets through outside the allowed Regions, stated
+/// from the decisions (the mode, the permitted accounts, the approved
+/// profiles, global routing), for the plan, the proof and the docs.
+pub fn promise(
+    mode: CompanionMode,
+    permitted_accounts: &[String],
+    approved_profile_arns: &[String],
+    global_allowed: bool,
+) -> String {
+    let accounts = if permitted_accounts.is_empty() {
+        "no account (none is permitted)".to_string()
+    } else {
+        format!(
+            "only the permitted accounts {}",
+            permitted_accounts.join(", ")
+        )
+    };
+    let profiles = if approved_profile_arns.is_empty() {
+        "no profile (none is approved)".to_string()
+    } else {
+        format!(
+            "only through the approved profiles {}",
+            approved_profile_arns.join(", ")
+        )
+    };
+    let who = match mode {
+        CompanionMode::Accounts => format!(
+            "{accounts} may run Bedrock inference, through any inference profile (system or application)"
+        ),
+        CompanionMode::Profiles => {
+            format!("every account may run Bedrock inference, {profiles}")
+        }
+        CompanionMode::Strict => {
+            format!("{accounts} may run Bedrock inference, and {profiles}")
+        }
+    };
+    let global = if global_allowed {
+        "the Region-less leg of global routing (`aws:RequestedRegion` = `unspecified`) is allowed where the rest of this is (`--allow-global`)"
+    } else {
+        "the Region-less leg of global routing (`aws:RequestedRegion` = `unspecified`) is denied whatever the profile"
+    };
+    format!(
+        "outside the allowed Regions, {who}; a direct call to a model (no inference profile) is denied for every account; {global}"
+    )
+}
+
 /// The policy description (at most 512 characters).
 pub fn description(mode: CompanionMode, allowed: &[String]) -> String {
     let who = match mode {
-        CompanionMode::Accounts => "except for permitted accounts",
+        CompanionMode::Accounts => "except for permitted accounts through inference profiles",
         CompanionMode::Profiles => "except through approved inference profiles",
         CompanionMode::Strict => {
             "except for permitted accounts through approved inference profiles"
@@ -175,19 +242,26 @@ mod tests {
             sids(&spec(CompanionMode::Accounts, false)),
             [
                 "CtmigrateBedrockPermittedAccountsOnly",
-                "CtmigrateBedrockNoGlobalProfiles"
+                "CtmigrateBedrockProfilesOnly",
+                "CtmigrateBedrockNoGlobalRouting"
             ]
         );
         assert_eq!(
             sids(&spec(CompanionMode::Accounts, true)),
-            ["CtmigrateBedrockPermittedAccountsOnly"]
+            [
+                "CtmigrateBedrockPermittedAccountsOnly",
+                "CtmigrateBedrockProfilesOnly"
+            ]
         );
         assert_eq!(
             sids(&spec(CompanionMode::Profiles, false)),
-            ["CtmigrateBedrockApprovedProfilesOnly"]
+            [
+                "CtmigrateBedrockApprovedProfilesOnly",
+                "CtmigrateBedrockNoGlobalRouting"
+            ]
         );
         assert_eq!(
-            sids(&spec(CompanionMode::Strict, false)),
+            sids(&spec(CompanionMode::Strict, true)),
             [
                 "CtmigrateBedrockPermittedAccountsOnly",
                 "CtmigrateBedrockApprovedProfilesOnly"

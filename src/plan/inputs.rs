@@ -14,7 +14,7 @@ use crate::regions::is_region_name;
 )]
 #[serde(rename_all = "lowercase")]
 pub enum CompanionMode {
-    /// Deny outside the allowed Regions unless the caller's account is permitted (the published pattern).
+    /// Deny outside the allowed Regions unless the caller's account is permitted and the call goes through an inference profile (direct calls are denied).
     Accounts,
     /// Deny outside the allowed Regions unless the call goes through an approved inference profile (AWS's pattern).
     Profiles,
@@ -63,6 +63,11 @@ pub struct PlanInputs {
     /// Actions added to PV.1's `ExemptedActions` beyond the Bedrock inference actions.
     #[serde(default)]
     pub exempt_actions: Vec<String>,
+    /// PV.1's `ExemptedPrincipalArns`, decided explicitly (`[]`: none).
+    /// Absent: carried over from what the landing-zone deny exempts beyond
+    /// Control Tower's roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exempt_principals: Option<Vec<String>>,
     /// Regions callers run inference from (default: every allowed Region).
     #[serde(default)]
     pub source_regions: Vec<String>,
@@ -80,6 +85,7 @@ impl Default for PlanInputs {
             permitted_accounts: Vec::new(),
             companion_mode: CompanionMode::default(),
             exempt_actions: Vec::new(),
+            exempt_principals: None,
             source_regions: Vec::new(),
             scp_attachment_limit: default_attachment_limit(),
             scp_size_limit: default_size_limit(),
@@ -246,6 +252,18 @@ impl PlanInputs {
                 ));
             }
         }
+        for p in self.exempt_principals.iter().flatten() {
+            if !crate::plan::pv1::is_exemptable_principal(p) {
+                return Err(err(
+                    "exempt_principals",
+                    format!(
+                        "`{p}` does not fit PV.1's ExemptedPrincipalArns pattern {}",
+                        crate::plan::pv1::EXEMPTED_PRINCIPAL_PATTERN
+                    ),
+                    "write an IAM or STS ARN in the aws or aws-us-gov partition, e.g. arn:aws:iam::*:role/BreakGlass (wildcards may stand for the account and the name)",
+                ));
+            }
+        }
         for r in &self.source_regions {
             if !is_region_name(r) {
                 return Err(err(
@@ -280,6 +298,10 @@ impl PlanInputs {
             &mut self.exempt_actions,
             &mut self.source_regions,
         ] {
+            list.sort();
+            list.dedup();
+        }
+        if let Some(list) = self.exempt_principals.as_mut() {
             list.sort();
             list.dedup();
         }

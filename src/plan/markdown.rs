@@ -18,15 +18,83 @@ fn list(items: &[String]) -> String {
 fn mode_text(mode: CompanionMode) -> &'static str {
     match mode {
         CompanionMode::Accounts => {
-            "**accounts**: outside the allowed Regions, Bedrock inference is denied unless the calling account is a permitted account (the published pattern). Any profile works from a permitted account."
+            "**accounts**: outside the allowed Regions, Bedrock inference is denied unless the calling account is a permitted account and the call goes through an inference profile (the published pattern, with direct calls closed)."
         }
         CompanionMode::Profiles => {
-            "**profiles**: outside the allowed Regions, Bedrock inference is denied unless the call goes through an approved inference profile (AWS's pattern). Every account may use the approved profiles."
+            "**profiles**: outside the allowed Regions, Bedrock inference is denied unless the call goes through an approved inference profile (AWS's pattern)."
         }
         CompanionMode::Strict => {
             "**strict**: outside the allowed Regions, Bedrock inference is denied unless the calling account is permitted **and** the call goes through an approved inference profile (two Deny statements)."
         }
     }
+}
+
+/// The section a change board reads: what the organization owes once the
+/// landing-zone deny is gone, where data goes, what a rollback costs, and
+/// what the console update does to the landing-zone version. Each point is
+/// stated from the plan's decisions.
+fn risks_and_obligations(p: &Plan, s: &mut String) {
+    let d = &p.decisions;
+    let has_console = p.stages.iter().any(|st| st.manual);
+    let mut outside: Vec<String> = p
+        .profiles
+        .iter()
+        .flat_map(|pr| pr.destination_regions.iter())
+        .filter(|r| !d.allowed_regions.contains(r))
+        .cloned()
+        .collect();
+    outside.sort();
+    outside.dedup();
+    s.push_str("## Risks and obligations\n\n");
+    s.push_str(&format!(
+        "- **The estate must be watched from now on.** {} the landing-zone region deny no longer covers new OUs: a first-tier OU registered later gets no region deny at all, and a change to the landing zone's governed Regions no longer reaches PV.1's `AllowedRegions` ({}). Run `ctmigrate check` daily or in CI (docs/day-two.md): it exits 2 and names each gap with its fix, and `ctmigrate plan --from-plan` covers it.\n",
+        if has_console { "After the console step," } else { "With the deny already off," },
+        list(&d.allowed_regions)
+    ));
+    if outside.is_empty() {
+        s.push_str("- **Data residency**: every destination of the approved profiles is an allowed Region; inference stays there.\n");
+    } else {
+        s.push_str(&format!(
+            "- **Data residency**: prompts and outputs of cross-Region inference may be processed in, and for abuse detection stored in, the destination Regions outside the allowed ones: {}. Bedrock's cross-Region inference documentation says so; have it accepted before applying.\n",
+            list(&outside)
+        ));
+    }
+    if has_console {
+        s.push_str(&format!(
+            "- **Rollback costs a second landing-zone update.** Turning the landing-zone deny back on is another console update of an hour or more, and afterwards cross-Region inference {} fails again.\n",
+            if outside.is_empty() {
+                "through the approved profiles".to_string()
+            } else {
+                format!("to {}", outside.join(", "))
+            }
+        ));
+    }
+    let (now, latest) = (&d.landing_zone_version, &d.landing_zone_latest_version);
+    if has_console && !now.is_empty() {
+        let text = if latest.is_empty() || latest == now {
+            format!(
+                "the landing zone is at version {now}, the latest available: the console update changes only the Region deny setting"
+            )
+        } else if version_at_least(now, (3, 1)) {
+            format!(
+                "the landing zone is at version {now}; {latest} is available. From version 3.1 Control Tower lets an update keep the current version (landing zone version selection): keep {now} on the version page so that the console step changes only the Region deny setting, and upgrade separately"
+            )
+        } else {
+            format!(
+                "the landing zone is at version {now}; {latest} is available. Control Tower documents a choice of version on update only from version 3.1, so expect Modify settings to upgrade the landing zone to {latest} as well: review that upgrade's own changes, or upgrade first in a change of its own and plan again"
+            )
+        };
+        s.push_str(&format!("- **Landing-zone version**: {text}.\n"));
+    }
+    s.push('\n');
+}
+
+/// Whether a version like `3.3` is at least `min`.
+fn version_at_least(v: &str, min: (u32, u32)) -> bool {
+    let mut parts = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    (major, minor) >= min
 }
 
 /// Renders the review document.
@@ -125,7 +193,7 @@ pub fn markdown(p: &Plan) -> String {
         ));
     }
     if d.global_allowed {
-        s.push_str("\n`global.` profiles are allowed by an explicit decision (`--allow-global`): their Region-less leg carries `aws:RequestedRegion = \"unspecified\"`, which only the approved-profile exception lets through.\n");
+        s.push_str("\n`global.` profiles are allowed by an explicit decision (`--allow-global`): their Region-less leg carries `aws:RequestedRegion = \"unspecified\"`, which the companion then treats like any other Region outside the allowed ones.\n");
     }
     s.push('\n');
 
@@ -140,8 +208,14 @@ pub fn markdown(p: &Plan) -> String {
         list(&d.exempted_principal_arns)
     ));
     s.push_str(&format!(
-        "- **Companion mode**: {}\n",
-        mode_text(d.companion_mode)
+        "- **Companion mode**: {} Exactly: {}.\n",
+        mode_text(d.companion_mode),
+        super::companion::promise(
+            d.companion_mode,
+            &d.permitted_accounts,
+            &d.approved_profile_arns,
+            d.global_allowed
+        )
     ));
     s.push_str(&format!(
         "- **Permitted accounts**: {}.\n",
@@ -156,7 +230,7 @@ pub fn markdown(p: &Plan) -> String {
         list(&p.not_changed.unregistered_first_tier_ous),
         list(&p.not_changed.accounts_under_root)
     ));
-    s.push_str("- Inference-only destination Regions need no AWS Config, CloudTrail or GuardDuty enablement: Bedrock calls are logged in the calling (source) Region, with the serving Region in `additionalEventData.inferenceRegion`.\n\n");
+    s.push_str("- Cross-Region inference through a profile is logged in the calling (source) Region, with the serving Region in `additionalEventData.inferenceRegion`, so destination Regions reached only that way need no AWS Config, CloudTrail or GuardDuty enablement. Direct calls outside the allowed Regions are denied in every mode, so nothing else runs there.\n\n");
 
     if !p.targets.is_empty() {
         s.push_str("## Per OU\n\n| OU | nested OUs | accounts | SCP slots now → after (limit) | PV.1 | new guardrail SCP | companion |\n|---|---|---|---|---|---|---|\n");
@@ -265,6 +339,7 @@ pub fn markdown(p: &Plan) -> String {
         s.push_str("## Rollback\n\nEvery step records its inverse request (see the JSON plan). Rolling back walks the applied steps backwards and keeps the same invariant: if the landing-zone deny was already turned off, the first rollback step is the manual console step to turn it back on (Landing zone settings → Modify settings → Region deny: Enabled → Update landing zone), and only after it is verified are PV.1 (restored to its previous parameters, or disabled) and the companion SCP (detached, then deleted if ctmigrate created it) removed.\n\n");
     }
 
+    risks_and_obligations(p, &mut s);
     s.push_str("## Residual risks\n\n");
     s.push_str("- Control Tower packs SCP controls into `aws-guardrails-*` policies in a way AWS does not document: a PV.1 enablement may need a new SCP slot; the plan counts one wherever the statement does not fit an existing guardrail policy.\n");
     s.push_str("- New destination Regions added to a profile by AWS later are allowed only for the callers the companion permits; re-plan when profiles change (the fingerprint covers the destinations read today).\n");
@@ -273,4 +348,19 @@ pub fn markdown(p: &Plan) -> String {
         s.push_str(&format!("- {w}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_zone_versions_compare_by_number() {
+        assert!(version_at_least("3.1", (3, 1)));
+        assert!(version_at_least("3.10", (3, 2)));
+        assert!(version_at_least("4.0", (3, 1)));
+        assert!(!version_at_least("3.0", (3, 1)));
+        assert!(!version_at_least("2.9", (3, 1)));
+        assert!(!version_at_least("", (3, 1)));
+    }
 }

@@ -73,6 +73,12 @@ pub struct Decisions {
     /// stops when they change under it). Absent in plans made before 0.2.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub governed_regions: Vec<String>,
+    /// The landing zone's version when the plan was made, and the latest
+    /// available one (the console update may upgrade it). Absent in older plans.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub landing_zone_version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub landing_zone_latest_version: String,
 }
 
 /// One requested inference profile.

@@ -49,6 +49,10 @@ const GLOBAL_PROBE: (&str, &str) = (
     "arn:aws:iam::{account}:role/ctmigrate-proof",
 );
 const DEFAULT_MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+/// A probe's profile naming an application inference profile (the rest is its id).
+const APPLICATION_PROFILE: &str = "application-inference-profile/";
+/// The id of the proof's application profile copied from a global profile.
+const GLOBAL_APPLICATION_PROFILE_ID: &str = "ctmigrateproofglobal";
 
 /// What a probe is, for the properties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -320,15 +324,17 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
         .with("aws:PrincipalAccount", account)
         .with("aws:PrincipalARN", &principal);
     if let Some(p) = &probe.profile {
-        let id = if p.ends_with(".*") {
-            p.replace(".*", ".catalog-profile")
+        let arn = if p.starts_with(APPLICATION_PROFILE) {
+            format!("arn:aws:bedrock:{source}:{account}:{p}")
         } else {
-            p.clone()
+            let id = if p.ends_with(".*") {
+                p.replace(".*", ".catalog-profile")
+            } else {
+                p.clone()
+            };
+            format!("arn:aws:bedrock:{source}:{account}:inference-profile/{id}")
         };
-        req = req.with(
-            "bedrock:InferenceProfileArn",
-            &format!("arn:aws:bedrock:{source}:{account}:inference-profile/{id}"),
-        );
+        req = req.with("bedrock:InferenceProfileArn", &arn);
     }
     req
 }
@@ -392,6 +398,19 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             kind: ProbeKind::BedrockUnapprovedProfile,
             action: "bedrock:InvokeModel".into(),
             profile: Some(format!("global.{DEFAULT_MODEL}")),
+            regions: vec![UNSPECIFIED.to_string()],
+        });
+        // An application profile copied from a global one routes the same
+        // way under an ARN that names no geography.
+        probes.push(Probe {
+            label:
+                "bedrock:InvokeModel via an application profile of a global profile (not allowed)"
+                    .into(),
+            kind: ProbeKind::BedrockUnapprovedProfile,
+            action: "bedrock:InvokeModel".into(),
+            profile: Some(format!(
+                "{APPLICATION_PROFILE}{GLOBAL_APPLICATION_PROFILE_ID}"
+            )),
             regions: vec![UNSPECIFIED.to_string()],
         });
     }
@@ -767,8 +786,14 @@ fn check(
     let mut p3 = PropertyResult {
         id: "bedrock-fenced".into(),
         description: format!(
-            "at the end, Bedrock inference outside the allowed Regions is denied to everything companion mode `{}` denies",
-            mode.as_str()
+            "at the end, companion mode `{}` holds: {}",
+            mode.as_str(),
+            super::companion::promise(
+                mode,
+                &plan.decisions.permitted_accounts,
+                &plan.decisions.approved_profile_arns,
+                plan.decisions.global_allowed
+            )
         ),
         passed: true,
         cells_checked: 0,
@@ -778,6 +803,8 @@ fn check(
         for (p, probe) in probes.iter().enumerate() {
             let must_deny = match (probe.kind.clone(), mode) {
                 (ProbeKind::Regional | ProbeKind::Global, _) => false,
+                // No mode lets Bedrock be called directly outside the allowed Regions.
+                (ProbeKind::BedrockDirect, _) => true,
                 (ProbeKind::BedrockUnapprovedProfile, _)
                     if probe
                         .profile
@@ -786,14 +813,13 @@ fn check(
                 {
                     true
                 }
-                (
-                    ProbeKind::BedrockDirect | ProbeKind::BedrockUnapprovedProfile,
-                    super::CompanionMode::Accounts,
-                ) => !row.permitted,
+                (ProbeKind::BedrockUnapprovedProfile, super::CompanionMode::Accounts) => {
+                    !row.permitted
+                }
                 (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Accounts) => {
                     !row.permitted
                 }
-                (ProbeKind::BedrockDirect | ProbeKind::BedrockUnapprovedProfile, _) => true,
+                (ProbeKind::BedrockUnapprovedProfile, _) => true,
                 (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Profiles) => false,
                 (ProbeKind::BedrockApprovedProfile, super::CompanionMode::Strict) => !row.permitted,
             };

@@ -10,6 +10,28 @@ pub const PV1_SID: &str = "CTMULTISERVICEPV1";
 /// Sid of the landing-zone region deny statement (`AWS-GR_REGION_DENY`).
 pub const GRREGIONDENY_SID: &str = "GRREGIONDENY";
 
+/// The Control Catalog's pattern for each of PV.1's `ExemptedPrincipalArns`.
+pub const EXEMPTED_PRINCIPAL_PATTERN: &str = "^arn:(aws|aws-us-gov):(iam|sts)::.+:.+$";
+
+/// Whether `arn` fits [`EXEMPTED_PRINCIPAL_PATTERN`]: the `aws` or
+/// `aws-us-gov` partition, IAM or STS, an empty Region, then a non-empty
+/// account and a non-empty rest separated by a colon.
+pub fn is_exemptable_principal(arn: &str) -> bool {
+    let rest = [
+        "arn:aws:iam::",
+        "arn:aws:sts::",
+        "arn:aws-us-gov:iam::",
+        "arn:aws-us-gov:sts::",
+    ]
+    .iter()
+    .find_map(|p| arn.strip_prefix(p));
+    // `.+:.+` : some colon with at least one character on each side.
+    rest.is_some_and(|r| {
+        r.char_indices()
+            .any(|(i, c)| c == ':' && i > 0 && i + 1 < r.len())
+    })
+}
+
 const DEFAULT_NOT_ACTIONS: &str = include_str!("data/pv1_default_not_actions.txt");
 
 /// Control Tower's own roles, always exempt from PV.1.
@@ -77,6 +99,27 @@ pub fn statement(allowed: &[String], actions: &[String], principals: &[String]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exempted_principals_follow_the_catalog_pattern() {
+        for ok in [
+            "arn:aws:iam::*:role/BreakGlass",
+            "arn:aws:sts::*:assumed-role/ReadOnly/*",
+            "arn:aws-us-gov:iam::123456789012:role/x",
+        ] {
+            assert!(is_exemptable_principal(ok), "{ok}");
+        }
+        for bad in [
+            "arn:*:iam::*:role/BreakGlass",
+            "arn:aws:iam:us-east-1:*:role/x",
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::*:",
+            "arn:aws:iam:::role/x",
+            "arn:aws-cn:iam::*:role/x",
+        ] {
+            assert!(!is_exemptable_principal(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn control_tower_roles_match_in_either_partition_form() {

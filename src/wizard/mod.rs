@@ -31,7 +31,7 @@ pub fn companion_modes() -> Vec<(CompanionMode, &'static str)> {
         ),
         (
             CompanionMode::Accounts,
-            "accounts: outside the allowed Regions, permitted accounts through any profile",
+            "accounts: outside the allowed Regions, permitted accounts through any profile, never direct",
         ),
         (
             CompanionMode::Profiles,

@@ -198,15 +198,23 @@ fn each_companion_mode_writes_its_statements() {
             "accounts",
             vec![
                 "CtmigrateBedrockPermittedAccountsOnly",
-                "CtmigrateBedrockNoGlobalProfiles",
+                "CtmigrateBedrockProfilesOnly",
+                "CtmigrateBedrockNoGlobalRouting",
             ],
         ),
-        ("profiles", vec!["CtmigrateBedrockApprovedProfilesOnly"]),
+        (
+            "profiles",
+            vec![
+                "CtmigrateBedrockApprovedProfilesOnly",
+                "CtmigrateBedrockNoGlobalRouting",
+            ],
+        ),
         (
             "strict",
             vec![
                 "CtmigrateBedrockPermittedAccountsOnly",
                 "CtmigrateBedrockApprovedProfilesOnly",
+                "CtmigrateBedrockNoGlobalRouting",
             ],
         ),
     ] {
@@ -688,4 +696,165 @@ fn the_json_schema_in_docs_is_current() {
     assert!(!validator.is_valid(&foreign));
     let plan: ctmigrate::plan::Plan = serde_json::from_str(&example).unwrap();
     assert_eq!(ctmigrate::plan::checksum(&plan), plan.checksum);
+}
+
+/// Adds `principal` to the ArnNotLike exemption of every GRREGIONDENY
+/// statement in the sandbox under `dir/.ctmigrate/sandbox` (a hand edit).
+fn hand_edit_grregiondeny(dir: &Path, principal: &str) {
+    let (code, _, err) = run(ctmigrate(dir).args(["sandbox", "reset"]));
+    assert_eq!(code, 0, "{err}");
+    let path = dir.join(".ctmigrate/sandbox/state.json");
+    let mut w: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (_, p) in w["policies"].as_object_mut().unwrap().iter_mut() {
+        let mut doc: Value = serde_json::from_str(p["content"].as_str().unwrap()).unwrap();
+        let mut changed = false;
+        for st in doc["Statement"].as_array_mut().unwrap() {
+            if st["Sid"] == "GRREGIONDENY" {
+                st["Condition"]["ArnNotLike"]["aws:PrincipalARN"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(principal.into());
+                changed = true;
+            }
+        }
+        if changed {
+            p["content"] = doc.to_string().into();
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&w).unwrap()).unwrap();
+}
+
+#[test]
+fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
+    let pv1_principals = |plan: &Value| -> Vec<Value> {
+        plan["targets"][0]["pv1_parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == "ExemptedPrincipalArns")
+            .map(|p| p["value"].as_array().unwrap().clone())
+            .unwrap_or_default()
+    };
+    // A wildcard partition: PV.1 would refuse it mid-enable.
+    let dir = tempfile::tempdir().unwrap();
+    hand_edit_grregiondeny(dir.path(), "arn:*:iam::*:role/BreakGlass");
+    let (code, out, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--companion-mode",
+            "profiles",
+            "--name",
+            "p",
+        ],
+    );
+    assert_eq!(code, 1, "not applyable: {out}\n{err}");
+    assert!(err.contains("`arn:*:iam::*:role/BreakGlass`"), "{err}");
+    assert!(
+        err.contains("`arn:aws:iam::*:role/BreakGlass`"),
+        "names the form PV.1 takes: {err}"
+    );
+    // Decided explicitly, in the form PV.1 accepts.
+    let (code, out, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--companion-mode",
+            "profiles",
+            "--name",
+            "p",
+            "--exempt-principal",
+            "arn:aws:iam::*:role/BreakGlass",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let plan = read_plan(dir.path(), "p");
+    assert_eq!(
+        pv1_principals(&plan),
+        [json!("arn:aws:iam::*:role/BreakGlass")]
+    );
+    // Or none at all.
+    let (code, _, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--companion-mode",
+            "profiles",
+            "--name",
+            "p",
+            "--no-exempt-principals",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(pv1_principals(&read_plan(dir.path(), "p")).is_empty());
+    // A flag value that does not fit is bad input: exit 65, nothing written.
+    let (code, _, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--companion-mode",
+            "profiles",
+            "--name",
+            "q",
+            "--exempt-principal",
+            "arn:*:iam::*:role/X",
+        ],
+    );
+    assert_eq!(code, 65, "{err}");
+    assert!(err.contains("exempt_principals"), "{err}");
+    assert!(!dir.path().join("plans/q.plan.json").exists());
+
+    // A valid hand edit is carried over, with the warning that the console step drops it.
+    let dir = tempfile::tempdir().unwrap();
+    hand_edit_grregiondeny(dir.path(), "arn:aws:iam::*:role/BreakGlass");
+    let (code, out, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--companion-mode",
+            "profiles",
+            "--name",
+            "p",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let plan = read_plan(dir.path(), "p");
+    assert_eq!(
+        pv1_principals(&plan),
+        [json!("arn:aws:iam::*:role/BreakGlass")]
+    );
+    assert!(
+        plan["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("the console step itself removes it")),
+        "{}",
+        plan["warnings"]
+    );
+}
+
+#[test]
+fn the_change_board_reads_the_risks_and_obligations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = plan_cmd(
+        dir.path(),
+        &[
+            "--inference-profile",
+            "us",
+            "--permitted-account",
+            "666666666667",
+            "--name",
+            "p",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(dir.path().join("plans/p.plan.md")).unwrap();
+    let start = md.find("## Risks and obligations").expect("the section");
+    let end = md[start..].find("\n## Residual risks").unwrap() + start;
+    insta::assert_snapshot!("risks_and_obligations", &md[start..end]);
 }

@@ -177,12 +177,38 @@ fn control_tower_scps_and_each_companion_mode() {
         ),
         // accounts mode
         case(
-            "accounts: permitted, any route",
+            "accounts: permitted, any profile",
+            migrated(companion(CompanionMode::Accounts, &["us"], false)),
+            PERMITTED,
+            "bedrock:InvokeModel",
+            &us2,
+            cross_region(PERMITTED, "us-east-2", Some("eu.other-model")),
+        ),
+        case(
+            "accounts: permitted, application profile",
+            migrated(companion(CompanionMode::Accounts, &["us"], false)),
+            PERMITTED,
+            "bedrock:InvokeModel",
+            &us2,
+            json!({"aws:RequestedRegion": "us-east-2", "bedrock:InferenceProfileArn": "arn:aws:bedrock:ap-northeast-1:666666666667:application-inference-profile/a1b2c3d4e5f6"}),
+        ),
+        // Finding 1 of issue 14: a permitted account calling the model directly.
+        case(
+            "accounts: permitted, direct call",
             migrated(companion(CompanionMode::Accounts, &["us"], false)),
             PERMITTED,
             "bedrock:InvokeModel",
             &us2,
             cross_region(PERMITTED, "us-east-2", None),
+        ),
+        // Finding 2: the global leg under an application profile's ARN.
+        case(
+            "accounts: global leg of an application profile without allow-global",
+            migrated(companion(CompanionMode::Accounts, &["us"], false)),
+            PERMITTED,
+            "bedrock:InvokeModel",
+            global_model,
+            json!({"aws:RequestedRegion": "unspecified", "bedrock:InferenceProfileArn": "arn:aws:bedrock:ap-northeast-1:666666666667:application-inference-profile/f6e5d4c3b2a1"}),
         ),
         case(
             "accounts: other account",
@@ -308,7 +334,13 @@ fn control_tower_scps_and_each_companion_mode() {
         ("both deny: exemption cannot widen", "ExplicitDeny"),
         ("pv1 still fences ec2", "ExplicitDeny"),
         ("control tower role exempt", "Allow"),
-        ("accounts: permitted, any route", "Allow"),
+        ("accounts: permitted, any profile", "Allow"),
+        ("accounts: permitted, application profile", "Allow"),
+        ("accounts: permitted, direct call", "ExplicitDeny"),
+        (
+            "accounts: global leg of an application profile without allow-global",
+            "ExplicitDeny",
+        ),
         ("accounts: other account", "ExplicitDeny"),
         (
             "accounts: global closed without allow-global",
@@ -354,7 +386,7 @@ fn control_tower_scps_and_each_companion_mode() {
         r["accounts: global closed without allow-global"]["by"][0]
             .as_str()
             .unwrap()
-            .ends_with("#CtmigrateBedrockNoGlobalProfiles")
+            .ends_with("#CtmigrateBedrockNoGlobalRouting")
     );
 }
 

@@ -101,6 +101,102 @@ async fn the_proof_holds_for_every_mode_on_the_seeded_org() {
     }
 }
 
+/// Every cell of `probe` (by label part) for `account` outside `allowed`, at the end.
+fn outside(m: &plan::proof::Matrix, account: &str, probe: &str, allowed: &[String]) -> Vec<u8> {
+    let row = m.rows.iter().position(|r| r.account == account).unwrap();
+    let p = m
+        .probes
+        .iter()
+        .position(|x| x.label.contains(probe))
+        .unwrap_or_else(|| panic!("no probe {probe}"));
+    let last = m.states.len() - 1;
+    m.regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !allowed.contains(r))
+        .map(|(g, _)| m.cells[last][row][p].as_bytes()[g])
+        .filter(|c| *c != b'.')
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mode_denies_direct_calls_and_global_legs_outside_the_allowed_regions() {
+    let sb = Sandbox::start(fast()).await;
+    for mode in [
+        plan::CompanionMode::Accounts,
+        plan::CompanionMode::Profiles,
+        plan::CompanionMode::Strict,
+    ] {
+        let (snapshot, p) = plan_for(&sb, inputs(mode)).await;
+        let m = plan::proof::matrix(&snapshot, &p).unwrap();
+        let allowed = &p.decisions.allowed_regions;
+        for account in ["666666666667", "444444444444"] {
+            for probe in [
+                "bedrock:InvokeModel direct",
+                "via a global profile",
+                "via an application profile of a global profile",
+            ] {
+                let cells = outside(&m, account, probe, allowed);
+                assert!(!cells.is_empty(), "{mode:?} {account} {probe}");
+                assert!(
+                    cells.iter().all(|c| *c == b'D'),
+                    "{mode:?}: {account} {probe} is denied outside: {}",
+                    String::from_utf8_lossy(&cells)
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_published_accounts_pattern_fails_the_proof_on_direct_calls_and_global_legs() {
+    let sb = Sandbox::start(fast()).await;
+    let (snapshot, mut p) = plan_for(&sb, inputs(plan::CompanionMode::Accounts)).await;
+    // The companion as ctmigrate wrote it before issue 14: the account
+    // exception alone, and global closed only for `global.` profile ARNs.
+    let allowed = serde_json::to_string(&p.decisions.allowed_regions).unwrap();
+    p.companion.content = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"CtmigrateBedrockPermittedAccountsOnly","Effect":"Deny","Action":["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"],"Resource":"*","Condition":{{"StringNotEquals":{{"aws:RequestedRegion":{allowed},"aws:PrincipalAccount":["666666666667"]}}}}}},{{"Sid":"CtmigrateBedrockNoGlobalProfiles","Effect":"Deny","Action":["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream"],"Resource":"*","Condition":{{"StringEquals":{{"aws:RequestedRegion":"unspecified"}},"ArnLike":{{"bedrock:InferenceProfileArn":"arn:aws:bedrock:*:*:inference-profile/global.*"}}}}}}]}}"#
+    );
+    let m = plan::proof::matrix(&snapshot, &p).unwrap();
+    let fenced = m
+        .summary
+        .properties
+        .iter()
+        .find(|x| x.id == "bedrock-fenced")
+        .unwrap();
+    assert!(!fenced.passed, "{fenced:?}");
+    let says = |what: &str| {
+        fenced
+            .failures
+            .iter()
+            .any(|f| f.contains("666666666667") && f.contains(what) && f.ends_with(": Allow"))
+    };
+    assert!(
+        says("bedrock:InvokeModel direct / "),
+        "{:?}",
+        fenced.failures
+    );
+    // (The failures list is capped; the matrix has every cell.)
+    let allowed = &p.decisions.allowed_regions;
+    for probe in [
+        "bedrock:InvokeModel direct",
+        "via an application profile of a global profile",
+    ] {
+        let cells = outside(&m, "666666666667", probe, allowed);
+        assert!(
+            cells.contains(&b'A'),
+            "{probe} got through: {}",
+            String::from_utf8_lossy(&cells)
+        );
+    }
+    assert!(
+        fenced.description.contains(
+            "a direct call to a model (no inference profile) is denied for every account"
+        )
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_that_would_open_a_window_fails_the_proof() {
     let sb = Sandbox::start(fast()).await;
