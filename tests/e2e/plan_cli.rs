@@ -724,6 +724,20 @@ fn hand_edit_grregiondeny(dir: &Path, principal: &str) {
     std::fs::write(&path, serde_json::to_vec(&w).unwrap()).unwrap();
 }
 
+/// `plan` in profiles mode for the us profiles, named `name`, with `extra` flags.
+fn profiles_plan(dir: &Path, name: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "--inference-profile",
+        "us",
+        "--companion-mode",
+        "profiles",
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    plan_cmd(dir, &args)
+}
+
 #[test]
 fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
     let pv1_principals = |plan: &Value| -> Vec<Value> {
@@ -738,17 +752,7 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
     // A wildcard partition: PV.1 would refuse it mid-enable.
     let dir = tempfile::tempdir().unwrap();
     hand_edit_grregiondeny(dir.path(), "arn:*:iam::*:role/BreakGlass");
-    let (code, out, err) = plan_cmd(
-        dir.path(),
-        &[
-            "--inference-profile",
-            "us",
-            "--companion-mode",
-            "profiles",
-            "--name",
-            "p",
-        ],
-    );
+    let (code, out, err) = profiles_plan(dir.path(), "p", &[]);
     assert_eq!(code, 1, "not applyable: {out}\n{err}");
     assert!(err.contains("`arn:*:iam::*:role/BreakGlass`"), "{err}");
     assert!(
@@ -756,18 +760,10 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
         "names the form PV.1 takes: {err}"
     );
     // Decided explicitly, in the form PV.1 accepts.
-    let (code, out, err) = plan_cmd(
+    let (code, out, err) = profiles_plan(
         dir.path(),
-        &[
-            "--inference-profile",
-            "us",
-            "--companion-mode",
-            "profiles",
-            "--name",
-            "p",
-            "--exempt-principal",
-            "arn:aws:iam::*:role/BreakGlass",
-        ],
+        "p",
+        &["--exempt-principal", "arn:aws:iam::*:role/BreakGlass"],
     );
     assert_eq!(code, 0, "{out}\n{err}");
     let plan = read_plan(dir.path(), "p");
@@ -776,33 +772,14 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
         [json!("arn:aws:iam::*:role/BreakGlass")]
     );
     // Or none at all.
-    let (code, _, err) = plan_cmd(
-        dir.path(),
-        &[
-            "--inference-profile",
-            "us",
-            "--companion-mode",
-            "profiles",
-            "--name",
-            "p",
-            "--no-exempt-principals",
-        ],
-    );
+    let (code, _, err) = profiles_plan(dir.path(), "p", &["--no-exempt-principals"]);
     assert_eq!(code, 0, "{err}");
     assert!(pv1_principals(&read_plan(dir.path(), "p")).is_empty());
     // A flag value that does not fit is bad input: exit 65, nothing written.
-    let (code, _, err) = plan_cmd(
+    let (code, _, err) = profiles_plan(
         dir.path(),
-        &[
-            "--inference-profile",
-            "us",
-            "--companion-mode",
-            "profiles",
-            "--name",
-            "q",
-            "--exempt-principal",
-            "arn:*:iam::*:role/X",
-        ],
+        "q",
+        &["--exempt-principal", "arn:*:iam::*:role/X"],
     );
     assert_eq!(code, 65, "{err}");
     assert!(err.contains("exempt_principals"), "{err}");
@@ -811,17 +788,7 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
     // A valid hand edit is carried over, with the warning that the console step drops it.
     let dir = tempfile::tempdir().unwrap();
     hand_edit_grregiondeny(dir.path(), "arn:aws:iam::*:role/BreakGlass");
-    let (code, out, err) = plan_cmd(
-        dir.path(),
-        &[
-            "--inference-profile",
-            "us",
-            "--companion-mode",
-            "profiles",
-            "--name",
-            "p",
-        ],
-    );
+    let (code, out, err) = profiles_plan(dir.path(), "p", &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     let plan = read_plan(dir.path(), "p");
     assert_eq!(

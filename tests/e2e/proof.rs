@@ -33,6 +33,12 @@ async fn plan_for(sb: &Sandbox, inputs: PlanInputs) -> (ctmigrate::snapshot::Sna
     (snapshot, p)
 }
 
+const MODES: [plan::CompanionMode; 3] = [
+    plan::CompanionMode::Accounts,
+    plan::CompanionMode::Profiles,
+    plan::CompanionMode::Strict,
+];
+
 fn inputs(mode: plan::CompanionMode) -> PlanInputs {
     PlanInputs {
         inference_profiles: vec!["us".into()],
@@ -45,11 +51,7 @@ fn inputs(mode: plan::CompanionMode) -> PlanInputs {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_proof_holds_for_every_mode_on_the_seeded_org() {
     let sb = Sandbox::start(fast()).await;
-    for mode in [
-        plan::CompanionMode::Accounts,
-        plan::CompanionMode::Profiles,
-        plan::CompanionMode::Strict,
-    ] {
+    for mode in MODES {
         let (snapshot, p) = plan_for(&sb, inputs(mode)).await;
         let proof = p.proof.clone().unwrap();
         assert!(proof.passed, "{mode:?}: {:?}", proof.properties);
@@ -122,11 +124,7 @@ fn outside(m: &plan::proof::Matrix, account: &str, probe: &str, allowed: &[Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mode_denies_direct_calls_and_global_legs_outside_the_allowed_regions() {
     let sb = Sandbox::start(fast()).await;
-    for mode in [
-        plan::CompanionMode::Accounts,
-        plan::CompanionMode::Profiles,
-        plan::CompanionMode::Strict,
-    ] {
+    for mode in MODES {
         let (snapshot, p) = plan_for(&sb, inputs(mode)).await;
         let m = plan::proof::matrix(&snapshot, &p).unwrap();
         let allowed = &p.decisions.allowed_regions;
