@@ -85,8 +85,8 @@ impl AtGate {
         err
     }
 
-    /// PV.1's drift status on `ou`, as `list-enabled-controls` reports it.
-    fn pv1_drift(&self, ou: &str) -> String {
+    /// PV.1's entry on `ou`, as `list-enabled-controls` reports it.
+    fn pv1_summary(&self, ou: &str) -> Value {
         let list = self.aws(&[
             "controltower",
             "list-enabled-controls",
@@ -98,29 +98,21 @@ impl AtGate {
             .unwrap()
             .iter()
             .find(|c| c["controlIdentifier"] == PV1_CATALOG)
-            .map(|c| {
-                c["driftStatusSummary"]["driftStatus"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+            .cloned()
             .unwrap_or_else(|| panic!("no PV.1 on {ou}: {list}"))
     }
 
-    pub(crate) fn pv1_arn(&self, ou: &str) -> String {
-        let list = self.aws(&[
-            "controltower",
-            "list-enabled-controls",
-            "--target-identifier",
-            &ou_arn(ou),
-        ]);
-        list["enabledControls"]
-            .as_array()
+    /// PV.1's drift status on `ou`.
+    fn pv1_drift(&self, ou: &str) -> String {
+        let c = self.pv1_summary(ou);
+        c["driftStatusSummary"]["driftStatus"]
+            .as_str()
             .unwrap()
-            .iter()
-            .find(|c| c["controlIdentifier"] == PV1_CATALOG)
-            .map(|c| c["arn"].as_str().unwrap().to_string())
-            .unwrap_or_else(|| panic!("no PV.1 on {ou}: {list}"))
+            .to_string()
+    }
+
+    pub(crate) fn pv1_arn(&self, ou: &str) -> String {
+        self.pv1_summary(ou)["arn"].as_str().unwrap().to_string()
     }
 
     /// Waits until the control operation `id` has ended.
