@@ -415,6 +415,9 @@ pub struct PlanArgs {
     /// PV.1 exempts no principal beyond Control Tower's roles (nothing is carried over from the landing-zone deny).
     #[arg(long)]
     pub no_exempt_principals: bool,
+    /// Accept that PV.1 allows ACTION outside the allowed Regions although the live landing-zone deny denies it (the plan names each such pattern). Repeatable.
+    #[arg(long = "accept-loosened", value_name = "ACTION")]
+    pub accept_loosened: Vec<String>,
     /// Region callers run inference from (default: every allowed Region). Repeatable.
     #[arg(long = "source-region", value_name = "REGION")]
     pub source_regions: Vec<String>,

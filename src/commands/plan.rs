@@ -13,7 +13,7 @@ use crate::output::{Format, Output, render_plan_summary};
 use crate::plan::{self, PlanInputs, PlanRequest};
 
 /// What an answers file holds, for error hints.
-pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, exempt_principals, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
+pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, exempt_principals, accept_loosened, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
 
 fn invalid(message: String, hint: &str) -> Error {
     Error::new(ErrorKind::InvalidInput, message).hint(hint)
@@ -96,6 +96,9 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
             .get_or_insert_with(Vec::new)
             .extend(args.exempt_principals.iter().cloned());
     }
+    inputs
+        .accept_loosened
+        .extend(args.accept_loosened.iter().cloned());
     inputs
         .source_regions
         .extend(args.source_regions.iter().cloned());

@@ -440,6 +440,39 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             carried
         }
     };
+    // Where the live landing-zone deny and PV.1 differ: each loosened
+    // pattern must be accepted by name; the proof probes every difference.
+    let differences = super::deny_diff::differences(&super::deny_diff::live_not_actions(s));
+    for a in &inputs.accept_loosened {
+        if !differences
+            .iter()
+            .any(|d| d.loosened && d.pattern.eq_ignore_ascii_case(a))
+        {
+            let loosened: Vec<&str> = differences
+                .iter()
+                .filter(|d| d.loosened)
+                .map(|d| d.pattern.as_str())
+                .collect();
+            return Err(input_error(
+                "accept_loosened",
+                format!("`{a}` is not loosened by this plan: the live landing-zone deny and PV.1 agree on it"),
+                &if loosened.is_empty() {
+                    "nothing is loosened here: drop --accept-loosened".to_string()
+                } else {
+                    format!("the loosened patterns are {}; accept only those", loosened.join(", "))
+                },
+            ));
+        }
+    }
+    for d in differences.iter().filter(|d| !d.loosened) {
+        warnings.push(format!(
+            "the landing-zone deny on {} exempts `{}`, which PV.1 does not: after the console step it is denied outside the allowed Regions (the proof probes {}); add --exempt-action {} if workloads need it there",
+            d.ous.join(", "),
+            d.pattern,
+            d.probe_action,
+            d.pattern
+        ));
+    }
     let approved_profile_arns: Vec<String> = sorted(
         inputs
             .inference_profiles
@@ -752,6 +785,31 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                         prop.id,
                         prop.description,
                         prop.failures.join("; ")
+                    ));
+                }
+                let open: Vec<&String> = m
+                    .summary
+                    .loosened_actions
+                    .iter()
+                    .filter(|a| {
+                        !plan
+                            .inputs
+                            .accept_loosened
+                            .iter()
+                            .any(|x| x.eq_ignore_ascii_case(a))
+                    })
+                    .collect();
+                if !open.is_empty() {
+                    let ous: BTreeSet<&str> = differences
+                        .iter()
+                        .filter(|d| open.contains(&&d.pattern))
+                        .flat_map(|d| d.ous.iter().map(String::as_str))
+                        .collect();
+                    plan.errors.push(format!(
+                        "PV.1 would allow {} outside the allowed Regions, which the landing-zone deny on {} denies today (its GRREGIONDENY NotAction is shorter than PV.1's): accept each with {}, or attach an SCP of your own that denies them outside the allowed Regions and plan again",
+                        open.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                        ous.into_iter().collect::<Vec<_>>().join(", "),
+                        open.iter().map(|a| format!("--accept-loosened '{a}'")).collect::<Vec<_>>().join(" ")
                     ));
                 }
                 plan.proof = Some(m.summary);

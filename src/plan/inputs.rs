@@ -68,6 +68,11 @@ pub struct PlanInputs {
     /// Control Tower's roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exempt_principals: Option<Vec<String>>,
+    /// `NotAction` patterns the live landing-zone deny denies and PV.1
+    /// exempts, accepted as allowed outside the allowed Regions after the
+    /// console step (`kms:*`). The plan names them; each must be accepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept_loosened: Vec<String>,
     /// Regions callers run inference from (default: every allowed Region).
     #[serde(default)]
     pub source_regions: Vec<String>,
@@ -86,6 +91,7 @@ impl Default for PlanInputs {
             companion_mode: CompanionMode::default(),
             exempt_actions: Vec::new(),
             exempt_principals: None,
+            accept_loosened: Vec::new(),
             source_regions: Vec::new(),
             scp_attachment_limit: default_attachment_limit(),
             scp_size_limit: default_size_limit(),
@@ -252,6 +258,15 @@ impl PlanInputs {
                 ));
             }
         }
+        for a in &self.accept_loosened {
+            if !is_action(a) {
+                return Err(err(
+                    "accept_loosened",
+                    format!("`{a}` is not an IAM action pattern"),
+                    "give the pattern exactly as the plan names it, e.g. --accept-loosened 'kms:*'",
+                ));
+            }
+        }
         for p in self.exempt_principals.iter().flatten() {
             if !crate::plan::pv1::is_exemptable_principal(p) {
                 return Err(err(
@@ -296,6 +311,7 @@ impl PlanInputs {
             &mut self.inference_profiles,
             &mut self.permitted_accounts,
             &mut self.exempt_actions,
+            &mut self.accept_loosened,
             &mut self.source_regions,
         ] {
             list.sort();

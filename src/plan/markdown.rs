@@ -86,7 +86,27 @@ fn risks_and_obligations(p: &Plan, s: &mut String) {
         };
         s.push_str(&format!("- **Landing-zone version**: {text}.\n"));
     }
+    let loosened = loosened(p);
+    if !loosened.is_empty() {
+        s.push_str(&format!(
+            "- **Loosened beyond Bedrock**: the live landing-zone deny denies {} outside the allowed Regions and PV.1 does not (its GRREGIONDENY NotAction is shorter than PV.1's built-in list). {}\n",
+            list(&loosened),
+            if loosened.iter().all(|a| p.inputs.accept_loosened.iter().any(|x| x.eq_ignore_ascii_case(a))) {
+                "Each was accepted by name (`--accept-loosened`): after the console step they are allowed in every Region."
+            } else {
+                "The plan cannot be applied until each is accepted by name (`--accept-loosened`) or denied by an SCP of your own."
+            }
+        ));
+    }
     s.push('\n');
+}
+
+/// The `NotAction` patterns the proof found loosened.
+fn loosened(p: &Plan) -> Vec<String> {
+    p.proof
+        .as_ref()
+        .map(|x| x.loosened_actions.clone())
+        .unwrap_or_default()
 }
 
 /// Whether a version like `3.3` is at least `min`.
@@ -198,7 +218,17 @@ pub fn markdown(p: &Plan) -> String {
     s.push('\n');
 
     s.push_str("## What changes and what does not\n\n");
-    s.push_str(&format!("- **Allowed Regions** stay {} (from {}). Every API other than the exempted actions stays fenced into them.\n", list(&d.allowed_regions), d.allowed_regions_source));
+    let loosened = loosened(p);
+    s.push_str(&format!(
+        "- **Allowed Regions** stay {} (from {}). Every API other than the exempted actions{} stays fenced into them.\n",
+        list(&d.allowed_regions),
+        d.allowed_regions_source,
+        if loosened.is_empty() {
+            String::new()
+        } else {
+            format!(" and the loosened {}", list(&loosened))
+        }
+    ));
     s.push_str(&format!(
         "- **Exempted actions** (PV.1 `ExemptedActions`): {}.\n",
         list(&d.exempted_actions)

@@ -7,6 +7,7 @@
 mod build;
 mod catalog;
 pub mod companion;
+mod deny_diff;
 mod diff;
 mod fingerprint;
 pub mod inputs;

@@ -63,6 +63,8 @@ pub enum ProbeKind {
     BedrockDirect,
     BedrockApprovedProfile,
     BedrockUnapprovedProfile,
+    /// An action the live landing-zone deny and PV.1 treat differently.
+    RegionDenyDiff,
 }
 
 /// One kind of request in the matrix.
@@ -75,6 +77,9 @@ pub struct Probe {
     pub profile: Option<String>,
     /// Region columns this probe applies to (all, for everything but profiles).
     pub regions: Vec<String>,
+    /// For a `region_deny_diff` probe: the `NotAction` pattern it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 /// One row: an account under an OU.
@@ -110,6 +115,10 @@ pub struct ProofSummary {
     pub regions: usize,
     pub evaluations: usize,
     pub properties: Vec<PropertyResult>,
+    /// `NotAction` patterns the live landing-zone deny denies and the end
+    /// state allows outside the allowed Regions (accepted or not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loosened_actions: Vec<String>,
 }
 
 /// The full matrix: `cells[state][row][probe]` is one character per Region
@@ -305,6 +314,7 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
             (fill(template, region, account), region.to_string())
         }
         ProbeKind::Global => (fill(GLOBAL_PROBE.1, region, account), region.to_string()),
+        ProbeKind::RegionDenyDiff => ("*".to_string(), region.to_string()),
         _ => {
             let model = probe
                 .profile
@@ -358,6 +368,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             action: a.to_string(),
             profile: None,
             regions: regions.clone(),
+            pattern: None,
         })
         .collect();
     probes.push(Probe {
@@ -366,7 +377,24 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         action: GLOBAL_PROBE.0.into(),
         profile: None,
         regions: regions.clone(),
+        pattern: None,
     });
+    // Every action the live landing-zone deny and PV.1 treat differently.
+    for d in super::deny_diff::differences(&super::deny_diff::live_not_actions(s)) {
+        probes.push(Probe {
+            label: format!(
+                "{} ({} by PV.1: `{}`)",
+                d.probe_action,
+                if d.loosened { "exempted" } else { "denied" },
+                d.pattern
+            ),
+            kind: ProbeKind::RegionDenyDiff,
+            action: d.probe_action,
+            profile: None,
+            regions: regions.clone(),
+            pattern: Some(d.pattern),
+        });
+    }
     for action in pv1::BEDROCK_INFERENCE_ACTIONS {
         probes.push(Probe {
             label: format!("{action} direct"),
@@ -374,6 +402,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             action: action.into(),
             profile: None,
             regions: regions.clone(),
+            pattern: None,
         });
     }
     for p in &plan.profiles {
@@ -383,6 +412,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             action: "bedrock:InvokeModel".into(),
             profile: Some(p.id.clone()),
             regions: p.destination_regions.clone(),
+            pattern: None,
         });
     }
     probes.push(Probe {
@@ -391,6 +421,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         action: "bedrock:InvokeModel".into(),
         profile: Some("zz.unapproved-profile".into()),
         regions: regions.clone(),
+        pattern: None,
     });
     if !plan.decisions.global_allowed {
         probes.push(Probe {
@@ -399,6 +430,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             action: "bedrock:InvokeModel".into(),
             profile: Some(format!("global.{DEFAULT_MODEL}")),
             regions: vec![UNSPECIFIED.to_string()],
+            pattern: None,
         });
         // An application profile copied from a global one routes the same
         // way under an ARN that names no geography.
@@ -412,6 +444,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
                 "{APPLICATION_PROFILE}{GLOBAL_APPLICATION_PROFILE_ID}"
             )),
             regions: vec![UNSPECIFIED.to_string()],
+            pattern: None,
         });
     }
 
@@ -719,10 +752,23 @@ fn check(
         cells_checked: 0,
         failures: Vec::new(),
     };
+    let accepted = &plan.inputs.accept_loosened;
+    // An accepted pattern covers its own probe and every other probe whose
+    // action it matches (`iam:*` also loosens the `iam:CreateRole` probe).
+    let is_accepted = |probe: &Probe| {
+        accepted.iter().any(|a| {
+            probe.pattern.as_ref().is_some_and(|x| a.eq_ignore_ascii_case(x))
+                || policy::glob(a, &probe.action, true)
+        })
+    };
+    let mut loosened_actions: Vec<String> = Vec::new();
     for st in 0..states.len() {
         for (r, row) in rows.iter().enumerate() {
             for (p, probe) in probes.iter().enumerate() {
-                if !matches!(probe.kind, ProbeKind::Regional | ProbeKind::Global) {
+                if !matches!(
+                    probe.kind,
+                    ProbeKind::Regional | ProbeKind::Global | ProbeKind::RegionDenyDiff
+                ) {
                     continue;
                 }
                 for (g, &inside) in allowed_mask.iter().enumerate() {
@@ -732,7 +778,13 @@ fn check(
                     let window = probe.kind == ProbeKind::Regional && fenced && !inside && c == 'A';
                     let loosened =
                         c == 'A' && at(0, r, p, g) != 'A' && !(inside && is_widened(r, g));
-                    if window || loosened {
+                    if loosened
+                        && let Some(pattern) = &probe.pattern
+                        && !loosened_actions.contains(pattern)
+                    {
+                        loosened_actions.push(pattern.clone());
+                    }
+                    if (window || loosened) && !is_accepted(probe) {
                         p1.passed = false;
                         if p1.failures.len() < MAX_FAILURES {
                             p1.failures.push(name(st, r, p, g, c));
@@ -741,6 +793,27 @@ fn check(
                 }
             }
         }
+    }
+    loosened_actions.sort();
+    let differing = probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::RegionDenyDiff)
+        .count();
+    if differing > 0 {
+        p1.description.push_str(&format!(
+            "; the {differing} action pattern(s) where the live landing-zone deny and PV.1 differ are probed"
+        ));
+    }
+    let accepted_here: Vec<&str> = loosened_actions
+        .iter()
+        .filter(|a| accepted.iter().any(|x| x.eq_ignore_ascii_case(a)))
+        .map(String::as_str)
+        .collect();
+    if !accepted_here.is_empty() {
+        p1.description.push_str(&format!(
+            ", and the loosening of {} is accepted (--accept-loosened)",
+            accepted_here.join(", ")
+        ));
     }
     results.push(p1);
 
@@ -802,7 +875,7 @@ fn check(
     for (r, row) in rows.iter().enumerate() {
         for (p, probe) in probes.iter().enumerate() {
             let must_deny = match (probe.kind.clone(), mode) {
-                (ProbeKind::Regional | ProbeKind::Global, _) => false,
+                (ProbeKind::Regional | ProbeKind::Global | ProbeKind::RegionDenyDiff, _) => false,
                 // No mode lets Bedrock be called directly outside the allowed Regions.
                 (ProbeKind::BedrockDirect, _) => true,
                 (ProbeKind::BedrockUnapprovedProfile, _)
@@ -851,5 +924,6 @@ fn check(
         regions: regions.len(),
         evaluations,
         properties: results,
+        loosened_actions,
     }
 }

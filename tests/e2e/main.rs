@@ -8,6 +8,7 @@ mod concurrent;
 mod detect_cli;
 mod explain_cli;
 mod external;
+mod loosened;
 mod matrix;
 mod plan_cli;
 mod policy_cli;

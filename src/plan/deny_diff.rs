@@ -1,0 +1,245 @@
+//! Where the live landing-zone region deny and PV.1's statement disagree.
+//!
+//! PV.1 writes its own `NotAction` list (the documented default plus the
+//! exempted actions). The live `GRREGIONDENY` statement can carry another
+//! one: an older landing zone, or a hand edit. Each pattern PV.1 exempts that
+//! the live deny does not is *loosened* by the console step (denied outside
+//! the allowed Regions today, allowed after); each pattern the live deny
+//! exempts that PV.1 does not is *tightened*. Every difference comes with a
+//! concrete action the proof probes, so that the evaluator, not this module,
+//! decides what the end state allows.
+//!
+//! Pure: reads a snapshot, never calls AWS. Pattern containment here is
+//! sound but not complete: when it cannot show that the live deny covers a
+//! pattern, the pattern is reported, never silently passed.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::pv1;
+use crate::snapshot::Snapshot;
+
+/// One pattern the two region denies treat differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The `NotAction` pattern that differs (`kms:*`).
+    pub pattern: String,
+    /// `true`: PV.1 exempts it and the live deny does not (loosened).
+    pub loosened: bool,
+    /// A concrete action matched by `pattern` and treated differently by the
+    /// two statements, for the proof to probe.
+    pub probe_action: String,
+    /// The first-tier OUs (names) whose live deny differs on this pattern.
+    pub ous: Vec<String>,
+}
+
+/// The `NotAction` patterns of the `GRREGIONDENY` statements on each
+/// registered first-tier OU that has one, by OU name.
+pub fn live_not_actions(s: &Snapshot) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ou in s.first_tier_ous().filter(|o| o.registered) {
+        for pid in &ou.policies {
+            let Some(p) = s.policies.get(pid) else {
+                continue;
+            };
+            let Ok(doc) = serde_json::from_str::<Value>(&p.content) else {
+                continue;
+            };
+            let statements = match &doc["Statement"] {
+                Value::Array(a) => a.clone(),
+                Value::Object(_) => vec![doc["Statement"].clone()],
+                _ => Vec::new(),
+            };
+            for st in statements
+                .iter()
+                .filter(|st| st["Sid"].as_str() == Some(pv1::GRREGIONDENY_SID))
+            {
+                let list = match &st["NotAction"] {
+                    Value::String(a) => vec![a.clone()],
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                out.entry(ou.name.clone()).or_default().extend(list);
+            }
+        }
+    }
+    out
+}
+
+/// The differences between each OU's live deny and PV.1's default
+/// `NotAction` list (the exempted actions are deliberate, not differences).
+pub fn differences(live: &BTreeMap<String, Vec<String>>) -> Vec<Difference> {
+    let pv1_list = pv1::default_not_actions();
+    let mut found: BTreeMap<(bool, String), Difference> = BTreeMap::new();
+    for (ou, lz) in live {
+        let mut add = |pattern: &str, loosened: bool, avoid: &[String]| {
+            let d = found
+                .entry((!loosened, pattern.to_ascii_lowercase()))
+                .or_insert_with(|| Difference {
+                    pattern: pattern.to_string(),
+                    loosened,
+                    probe_action: probe_action(pattern, avoid),
+                    ous: Vec::new(),
+                });
+            d.ous.push(ou.clone());
+        };
+        for p in &pv1_list {
+            if !lz.iter().any(|q| covers(q, p)) {
+                add(p, true, lz);
+            }
+        }
+        for q in lz {
+            if !pv1_list.iter().any(|p| covers(p, q)) {
+                add(q, false, &pv1_list);
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// Whether every action `inner` matches is also matched by `outer`
+/// (case-insensitive IAM action globs: `*` any run, `?` one character).
+/// Sound: a `true` is always right; a `false` may be conservative.
+pub fn covers(outer: &str, inner: &str) -> bool {
+    let (o, i) = (outer.as_bytes(), inner.as_bytes());
+    // m[a][b]: outer[a..] covers inner[b..].
+    let mut m = vec![vec![false; i.len() + 1]; o.len() + 1];
+    m[o.len()][i.len()] = true;
+    for a in (0..o.len()).rev() {
+        for b in (0..=i.len()).rev() {
+            m[a][b] = match o[a] {
+                // A star spans nothing, or one more character of inner (of any kind).
+                b'*' => m[a + 1][b] || (b < i.len() && m[a][b + 1]),
+                // A question mark stands for one character, never for a run.
+                b'?' => b < i.len() && i[b] != b'*' && m[a + 1][b + 1],
+                c => b < i.len() && i[b].eq_ignore_ascii_case(&c) && m[a + 1][b + 1],
+            };
+        }
+    }
+    m[0][0]
+}
+
+/// Names tried in place of a wildcard, in order: a name no AWS action has,
+/// then the verbs patterns most often narrow to.
+const PROBE_NAMES: [&str; 6] = [
+    "CtmigrateProbe",
+    "CreateCtmigrateProbe",
+    "PutCtmigrateProbe",
+    "DeleteCtmigrateProbe",
+    "GetCtmigrateProbe",
+    "ListCtmigrateProbe",
+];
+
+/// A concrete action matched by `pattern` and by none of `avoid`; the
+/// first candidate when every candidate is avoided (the proof then shows no
+/// difference, and the plan still reports the pattern).
+fn probe_action(pattern: &str, avoid: &[String]) -> String {
+    let candidates: Vec<String> = PROBE_NAMES
+        .iter()
+        .map(|name| {
+            let mut out = String::new();
+            let mut used = false;
+            for c in pattern.chars() {
+                match c {
+                    '*' if !used => {
+                        out.push_str(name);
+                        used = true;
+                    }
+                    '*' => {}
+                    '?' => out.push('X'),
+                    c => out.push(c),
+                }
+            }
+            out
+        })
+        .collect();
+    candidates
+        .iter()
+        .find(|a| !avoid.iter().any(|q| crate::policy::glob(q, a, true)))
+        .or(candidates.first())
+        .cloned()
+        .unwrap_or_else(|| pattern.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containment_is_sound_for_stars_and_question_marks() {
+        assert!(covers("kms:*", "kms:*"));
+        assert!(covers("kms:*", "kms:Create*"));
+        assert!(covers("*", "lightsail:Get*"));
+        assert!(covers("KMS:*", "kms:CreateKey"));
+        assert!(covers("s3:Get*", "s3:GetBucket?ocation"));
+        assert!(!covers("kms:Create*", "kms:*"));
+        assert!(!covers("kms:?", "kms:*"));
+        assert!(!covers("sts:*", "kms:*"));
+        assert!(!covers("lightsail:Get*", "lightsail:*"));
+        assert!(covers("s3:?etBucketLocation", "s3:GetBucketLocation"));
+    }
+
+    fn live(list: &[&str]) -> BTreeMap<String, Vec<String>> {
+        BTreeMap::from([(
+            "Workloads".to_string(),
+            list.iter().map(|s| s.to_string()).collect(),
+        )])
+    }
+
+    #[test]
+    fn the_default_list_differs_in_nothing() {
+        let all = pv1::default_not_actions();
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        assert!(differences(&live(&refs)).is_empty());
+    }
+
+    #[test]
+    fn a_shorter_or_narrower_live_list_is_loosened_and_a_wider_one_tightened() {
+        let all = pv1::default_not_actions();
+        let mut refs: Vec<&str> = all
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != "kms:*" && *a != "sts:*" && *a != "iam:*")
+            .collect();
+        refs.push("iam:Get*");
+        refs.push("ssm:*");
+        let d = differences(&live(&refs));
+        let loosened: Vec<(&str, &str)> = d
+            .iter()
+            .filter(|d| d.loosened)
+            .map(|d| (d.pattern.as_str(), d.probe_action.as_str()))
+            .collect();
+        assert_eq!(
+            loosened,
+            [
+                ("iam:*", "iam:CtmigrateProbe"),
+                ("kms:*", "kms:CtmigrateProbe"),
+                ("sts:*", "sts:CtmigrateProbe")
+            ]
+        );
+        let tightened: Vec<&str> = d
+            .iter()
+            .filter(|d| !d.loosened)
+            .map(|d| d.pattern.as_str())
+            .collect();
+        assert_eq!(tightened, ["ssm:*"]);
+        assert_eq!(d[0].ous, ["Workloads"]);
+    }
+
+    #[test]
+    fn the_probe_avoids_what_the_live_deny_still_exempts() {
+        assert_eq!(
+            probe_action("iam:*", &["iam:Ctmigrate*".to_string()]),
+            "iam:CreateCtmigrateProbe"
+        );
+        assert_eq!(
+            probe_action("lightsail:Get*", &["*".to_string()]),
+            "lightsail:GetCtmigrateProbe"
+        );
+    }
+}
