@@ -384,10 +384,10 @@ pub struct ResetArgs {
 /// (flags add to the file's lists and override its values).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Companion modes (what stays allowed outside the allowed Regions):\n  accounts  Bedrock inference only from permitted accounts, through any inference profile\n  profiles  Bedrock inference only through approved inference profiles, from any account\n  strict    only from permitted accounts AND through approved profiles (default)\nIn every mode direct model calls are denied there, and so is global routing\nunless --allow-global.\n\nExit codes: 0 written (or nothing to do); with --detailed-exitcode 2 when changes are planned;\n65 invalid input; 1 the plan cannot be applied (nothing written unless --allow-errors). See docs/exit-codes.md."
+    after_help = "Companion modes (what stays allowed outside the allowed Regions):\n  accounts  Bedrock inference only from permitted accounts, through any inference profile\n            (application profiles included)\n  profiles  Bedrock inference only through approved inference profiles, from any account\n  strict    only from permitted accounts AND through approved profiles (default)\nIn every mode direct model calls are denied there, and so is global routing\nunless --allow-global.\n\nExit codes: 0 written (or nothing to do); with --detailed-exitcode 2 when changes are planned;\n65 invalid input; 1 the plan cannot be applied (nothing written unless --allow-errors). See docs/exit-codes.md."
 )]
 pub struct PlanArgs {
-    /// Inference profile that must work: an id (jp.anthropic.claude-sonnet-4-5-20250929-v1:0) or a geography (jp, us, eu, apac, au, global). Repeatable.
+    /// Inference profile that must work: an id (jp.anthropic.claude-sonnet-4-5-20250929-v1:0), a geography (jp, us, eu, apac, au, global), or an application profile's ARN (ARN=SYSTEM_PROFILE_ID for one in another account). Repeatable.
     #[arg(long = "inference-profile", value_name = "ID")]
     pub inference_profiles: Vec<String>,
     /// Accept global profiles (their requests carry aws:RequestedRegion = "unspecified").

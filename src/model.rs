@@ -165,6 +165,17 @@ pub struct InferenceProfile {
     pub status: String,
 }
 
+/// `ListInferenceProfiles`' type of a profile a user created.
+pub const APPLICATION_PROFILE_TYPE: &str = "APPLICATION";
+
+impl InferenceProfile {
+    /// Whether a user created it (`type` `APPLICATION`), copied from a
+    /// system profile or a model.
+    pub fn is_application(&self) -> bool {
+        self.kind == APPLICATION_PROFILE_TYPE
+    }
+}
+
 /// The Region named by an ARN (`arn:partition:service:REGION:...`), if any.
 pub fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|r| !r.is_empty())

@@ -24,17 +24,26 @@ impl SdkBedrock {
 }
 
 impl Bedrock for SdkBedrock {
+    /// The system-defined profiles offered in the Region, then the caller's
+    /// own application profiles there.
     async fn list_inference_profiles(&self) -> Result<Vec<InferenceProfile>, AwsError> {
-        let list: Vec<InferenceProfileSummary> = self
-            .client
-            .list_inference_profiles()
-            .type_equals(InferenceProfileType::SystemDefined)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk("bedrock", "ListInferenceProfiles", e))?;
+        let mut list: Vec<InferenceProfileSummary> = Vec::new();
+        for kind in [
+            InferenceProfileType::SystemDefined,
+            InferenceProfileType::Application,
+        ] {
+            let page: Vec<InferenceProfileSummary> = self
+                .client
+                .list_inference_profiles()
+                .type_equals(kind)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| AwsError::from_sdk("bedrock", "ListInferenceProfiles", e))?;
+            list.extend(page);
+        }
         Ok(list
             .iter()
             .map(|p| InferenceProfile {

@@ -205,10 +205,19 @@ async fn session(
     say(&format!("{}\n", b("3. Which inference profiles must work")));
     let mut picked = p.profiles(&choices)?;
     let mut allow_global = false;
-    if picked.iter().any(|id| id.starts_with("global.")) {
+    // Global routing: a `global.` profile, or an application profile copied from one.
+    let routes_globally = |id: &String| {
+        choices.iter().any(|c| {
+            c.id == *id
+                && c.destinations
+                    .iter()
+                    .any(|d| d == crate::regions::UNSPECIFIED)
+        })
+    };
+    if picked.iter().any(routes_globally) {
         allow_global = p.allow_global(GLOBAL_EXPLANATION)?;
         if !allow_global {
-            picked.retain(|id| !id.starts_with("global."));
+            picked.retain(|id| !routes_globally(id));
             out.warn("the global. profiles were left out");
             if picked.is_empty() {
                 finish(

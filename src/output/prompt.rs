@@ -150,7 +150,15 @@ fn regions(list: &[String], noun: &str) -> String {
 
 impl Prompter for Terminal {
     fn profiles(&mut self, choices: &[ProfileChoice]) -> Result<Vec<String>, Error> {
-        let width = choices.iter().map(|c| c.id.len()).max().unwrap_or(0);
+        // An application profile's ARN is too long for one line: its id says enough.
+        let shown = |c: &ProfileChoice| {
+            if c.geography == crate::wizard::APPLICATION_GEOGRAPHY {
+                crate::model::arn_id(&c.id).to_string()
+            } else {
+                c.id.clone()
+            }
+        };
+        let width = choices.iter().map(|c| shown(c).len()).max().unwrap_or(0);
         let items: Vec<String> = choices
             .iter()
             .map(|c| {
@@ -158,7 +166,7 @@ impl Prompter for Terminal {
                 format!(
                     "{:<7} {:<width$}  → {}  {}",
                     c.geography,
-                    c.id,
+                    shown(c),
                     regions(&c.destinations, "Regions"),
                     if c.blocked_today.is_empty() {
                         "(works today)".to_string()

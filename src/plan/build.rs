@@ -108,6 +108,126 @@ fn lz_exempt_principals(s: &Snapshot) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// Destinations of a system profile's models (a Region-less model ARN
+/// stands for global routing: `unspecified` and every commercial Region).
+fn destinations_of(model_arns: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for arn in model_arns {
+        match arn_region(arn) {
+            Some(r) => out.push(r.to_string()),
+            None => {
+                out.push(UNSPECIFIED.to_string());
+                out.extend(COMMERCIAL_REGIONS.iter().map(|r| r.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// An approved application profile, resolved: listed in its Region (the
+/// caller's own account), or declared as copied from a system profile.
+/// Its destinations are those of the system profile it copies.
+fn application_profile(
+    s: &Snapshot,
+    profiles: &crate::discover::ProfilesByRegion,
+    source_regions: &[String],
+    app: &super::inputs::ApplicationProfileRequest<'_>,
+) -> Result<ProfileAssessment, Error> {
+    let requested = match app.copied_from {
+        Some(c) => format!("{}={c}", app.arn),
+        None => app.arn.to_string(),
+    };
+    if !source_regions.iter().any(|r| r == app.region) {
+        return Err(input_error(
+            "inference_profiles",
+            format!(
+                "application profile `{}` is in {}, which is not a source Region ({})",
+                app.arn,
+                app.region,
+                source_regions.join(", ")
+            ),
+            &format!(
+                "calls through it start in {}: add --source-region {} (it must be an allowed Region)",
+                app.region, app.region
+            ),
+        ));
+    }
+    let listed = match profiles.get(app.region) {
+        Some(Ok(list)) => Some(list),
+        _ => None,
+    };
+    let system =
+        |id: &str| listed.and_then(|l| l.iter().find(|p| !p.is_application() && p.id == id));
+    let (destinations, copied_from, source) = match app.copied_from {
+        Some(id) => match (listed, system(id)) {
+            (_, Some(sp)) => (destinations_of(&sp.model_arns), id.to_string(), "declared"),
+            (Some(_), None) => {
+                return Err(input_error(
+                    "inference_profiles",
+                    format!(
+                        "`{id}`, named as the source of application profile `{}`, is not a system profile offered in {}",
+                        app.arn, app.region
+                    ),
+                    "name the system profile the application profile was created from (its modelSource.copyFrom)",
+                ));
+            }
+            (None, None) => {
+                let prefix = id.split('.').next().unwrap_or_default();
+                let dests = catalog::destinations(prefix).ok_or_else(|| {
+                    input_error(
+                        "inference_profiles",
+                        format!("unknown inference profile geography `{prefix}` in `{requested}`"),
+                        "use us, eu, apac, jp, au or global",
+                    )
+                })?;
+                (dests, id.to_string(), "catalog")
+            }
+        },
+        None => {
+            let found =
+                listed.and_then(|l| l.iter().find(|p| p.is_application() && p.arn == app.arn));
+            let Some(ap) = found else {
+                return Err(input_error(
+                    "inference_profiles",
+                    format!(
+                        "application profile `{}` is not listed in {} (ListInferenceProfiles, typeEquals=APPLICATION, account {})",
+                        app.arn, app.region, s.caller.account
+                    ),
+                    &format!(
+                        "ctmigrate lists the application profiles of the account it runs in; for one in another account, name the system profile it was copied from: --inference-profile '{}=us.anthropic.claude-sonnet-4-5-20250929-v1:0'",
+                        app.arn
+                    ),
+                ));
+            };
+            // The system profile it copies: the one with the same models.
+            let mut models = ap.model_arns.clone();
+            models.sort();
+            let copied = listed
+                .into_iter()
+                .flatten()
+                .filter(|p| !p.is_application())
+                .find(|p| {
+                    let mut m = p.model_arns.clone();
+                    m.sort();
+                    m == models
+                })
+                .map(|p| p.id.clone())
+                .unwrap_or_else(|| "a foundation model (single Region)".to_string());
+            (destinations_of(&ap.model_arns), copied, "live")
+        }
+    };
+    Ok(ProfileAssessment {
+        id: app.arn.to_string(),
+        requested_as: requested,
+        source_regions: vec![app.region.to_string()],
+        destination_regions: destinations,
+        source: source.into(),
+        works_today: false,
+        blocked_destinations: Vec::new(),
+        copied_from: Some(copied_from),
+    })
+}
+
 fn param(params: &[crate::model::ControlParameter], key: &str) -> Vec<String> {
     params
         .iter()
@@ -230,6 +350,22 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
     }
     let mut found: BTreeMap<String, ProfileAssessment> = BTreeMap::new();
     for requested in &inputs.inference_profiles {
+        if let Some(app) = super::inputs::application_profile_request(requested) {
+            let p = application_profile(s, req.profiles, &source_regions, &app)?;
+            if p.destination_regions.iter().any(|r| r == UNSPECIFIED) && !inputs.allow_global {
+                return Err(input_error(
+                    "inference_profiles",
+                    format!(
+                        "application profile `{}` is copied from the global profile {}, and --allow-global was not given",
+                        app.arn,
+                        p.copied_from.as_deref().unwrap_or("?")
+                    ),
+                    "it routes like a global profile, with aws:RequestedRegion = \"unspecified\" on its Region-less leg: add --allow-global to accept that",
+                ));
+            }
+            found.insert(p.id.clone(), p);
+            continue;
+        }
         let prefix = requested.split('.').next().unwrap_or_default();
         if prefix == "global" && !inputs.allow_global {
             return Err(input_error(
@@ -244,7 +380,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                 let Some(Ok(list)) = req.profiles.get(*region) else {
                     continue;
                 };
-                for p in list {
+                for p in list.iter().filter(|p| !p.is_application()) {
                     let hit = if requested.contains('.') {
                         p.id == *requested
                     } else {
@@ -264,20 +400,12 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                             source: "live".into(),
                             works_today: false,
                             blocked_destinations: Vec::new(),
+                            copied_from: None,
                         });
                     entry.source_regions.push((*region).clone());
-                    for arn in &p.model_arns {
-                        match arn_region(arn) {
-                            Some(r) => entry.destination_regions.push(r.to_string()),
-                            None => {
-                                // The Region-less model ARN of a global profile.
-                                entry.destination_regions.push(UNSPECIFIED.to_string());
-                                entry
-                                    .destination_regions
-                                    .extend(COMMERCIAL_REGIONS.iter().map(|r| r.to_string()));
-                            }
-                        }
-                    }
+                    entry
+                        .destination_regions
+                        .extend(destinations_of(&p.model_arns));
                 }
             }
             if !matched {
@@ -337,6 +465,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                     source: "catalog".into(),
                     works_today: false,
                     blocked_destinations: Vec::new(),
+                    copied_from: None,
                 },
             );
         }
@@ -455,11 +584,16 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                 .collect();
             return Err(input_error(
                 "accept_loosened",
-                format!("`{a}` is not loosened by this plan: the live landing-zone deny and PV.1 agree on it"),
+                format!(
+                    "`{a}` is not loosened by this plan: the live landing-zone deny and PV.1 agree on it"
+                ),
                 &if loosened.is_empty() {
                     "nothing is loosened here: drop --accept-loosened".to_string()
                 } else {
-                    format!("the loosened patterns are {}; accept only those", loosened.join(", "))
+                    format!(
+                        "the loosened patterns are {}; accept only those",
+                        loosened.join(", ")
+                    )
                 },
             ));
         }

@@ -71,7 +71,10 @@ pub const ANY_PROFILE_ARNS: [&str; 2] = [
 
 /// The approved-profile ARN pattern for a requested profile id or geography.
 pub fn profile_arn_pattern(requested: &str) -> String {
-    if requested.contains('.') {
+    if let Some(app) = super::inputs::application_profile_request(requested) {
+        // An application profile is approved by its exact ARN.
+        app.arn.to_string()
+    } else if requested.contains('.') {
         format!("arn:aws:bedrock:*:*:inference-profile/{requested}")
     } else {
         format!("arn:aws:bedrock:*:*:inference-profile/{requested}.*")

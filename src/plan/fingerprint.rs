@@ -96,8 +96,12 @@ pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::discover::ProfilesByRe
             .iter()
             .map(|(region, res)| {
                 let list = match res {
+                    // Application profiles route like the system profile
+                    // they copy, which is in the list: creating one changes
+                    // nothing a plan depends on.
                     Ok(list) => list
                         .iter()
+                        .filter(|p| !p.is_application())
                         .map(|p| (p.id.as_str(), p.model_arns.as_slice()))
                         .collect(),
                     Err(_) => Vec::new(),

@@ -194,10 +194,59 @@ pub fn is_action(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
 }
 
-/// Whether `s` is a geography prefix or has the shape of a profile id.
+/// An approved application inference profile, as `--inference-profile`
+/// takes it: its ARN, optionally `=` the system profile it was copied from
+/// (for a profile in an account ctmigrate cannot list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationProfileRequest<'a> {
+    pub arn: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub id: &'a str,
+    pub copied_from: Option<&'a str>,
+}
+
+/// Parses `arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID`
+/// with an optional `=SYSTEM_PROFILE_ID`, following the ARN pattern of
+/// Bedrock's `InferenceProfileSummary`.
+pub fn application_profile_request(s: &str) -> Option<ApplicationProfileRequest<'_>> {
+    let (arn, copied_from) = match s.split_once('=') {
+        Some((a, c)) => (a, Some(c)),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", partition, "bedrock", region, account, resource] = parts.as_slice() else {
+        return None;
+    };
+    let id = resource.strip_prefix("application-inference-profile/")?;
+    let ok = matches!(
+        *partition,
+        "aws" | "aws-us-gov" | "aws-cn" | "aws-iso" | "aws-iso-b"
+    ) && is_region_name(region)
+        && is_account_id(account)
+        && !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.'))
+        && copied_from.is_none_or(|c| c.contains('.') && is_profile_request(c));
+    ok.then_some(ApplicationProfileRequest {
+        arn,
+        region,
+        account,
+        id,
+        copied_from,
+    })
+}
+
+/// Whether `s` is a geography prefix, has the shape of a profile id, or is
+/// an application inference profile's ARN.
 pub fn is_profile_request(s: &str) -> bool {
     if GEOGRAPHIES.contains(&s) {
         return true;
+    }
+    if s.starts_with("arn:") {
+        return application_profile_request(s).is_some();
     }
     match s.split_once('.') {
         Some((prefix, model)) => {
@@ -236,7 +285,7 @@ impl PlanInputs {
                 return Err(err(
                     "inference_profiles",
                     format!("`{p}` is not an inference profile id or geography"),
-                    "use a geography prefix (us, eu, apac, jp, au, global) or a full id such as jp.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                    "use a geography prefix (us, eu, apac, jp, au, global), a full id such as jp.anthropic.claude-sonnet-4-5-20250929-v1:0, or an application profile's ARN (arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/ID, with =SYSTEM_PROFILE_ID for one in another account)",
                 ));
             }
         }
@@ -328,6 +377,35 @@ impl PlanInputs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_profile_arns_follow_bedrocks_pattern() {
+        let arn = "arn:aws:bedrock:us-east-1:666666666667:application-inference-profile/abc123";
+        let r = application_profile_request(arn).unwrap();
+        assert_eq!(
+            (r.region, r.account, r.id, r.copied_from),
+            ("us-east-1", "666666666667", "abc123", None)
+        );
+        let declared = format!("{arn}=us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        let r = application_profile_request(&declared).unwrap();
+        assert_eq!(r.arn, arn);
+        assert_eq!(
+            r.copied_from,
+            Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        );
+        assert!(is_profile_request(arn));
+        for bad in [
+            "arn:aws:bedrock:us-east-1:666666666667:inference-profile/us.x",
+            "arn:aws:bedrock:us-east-1:6666:application-inference-profile/abc",
+            "arn:aws:bedrock::666666666667:application-inference-profile/abc",
+            "arn:aws:bedrock:us-east-1:666666666667:application-inference-profile/",
+            "arn:aws:bedrock:us-east-1:666666666667:application-inference-profile/a=us",
+            "arn:aws:s3:us-east-1:666666666667:application-inference-profile/abc",
+        ] {
+            assert!(application_profile_request(bad).is_none(), "{bad}");
+            assert!(!is_profile_request(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn validation_names_the_field() {

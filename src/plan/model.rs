@@ -98,6 +98,10 @@ pub struct ProfileAssessment {
     pub works_today: bool,
     /// Destinations the landing-zone deny blocks today.
     pub blocked_destinations: Vec<String>,
+    /// For an application profile (`id` is its ARN): the system profile it
+    /// was copied from, whose destinations it routes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<String>,
 }
 
 /// What happens on one registered first-tier OU.

@@ -51,6 +51,8 @@ const GLOBAL_PROBE: (&str, &str) = (
 const DEFAULT_MODEL: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 /// A probe's profile naming an application inference profile (the rest is its id).
 const APPLICATION_PROFILE: &str = "application-inference-profile/";
+/// The id of the proof's unapproved application profile (copied from a geography's profile).
+const UNAPPROVED_APPLICATION_PROFILE_ID: &str = "ctmigrateproofapp";
 /// The id of the proof's application profile copied from a global profile.
 const GLOBAL_APPLICATION_PROFILE_ID: &str = "ctmigrateproofglobal";
 
@@ -63,6 +65,8 @@ pub enum ProbeKind {
     BedrockDirect,
     BedrockApprovedProfile,
     BedrockUnapprovedProfile,
+    /// A global leg (`unspecified`) without `--allow-global`, through any profile.
+    BedrockGlobalLeg,
     /// An action the live landing-zone deny and PV.1 treat differently.
     RegionDenyDiff,
 }
@@ -334,7 +338,10 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
         .with("aws:PrincipalAccount", account)
         .with("aws:PrincipalARN", &principal);
     if let Some(p) = &probe.profile {
-        let arn = if p.starts_with(APPLICATION_PROFILE) {
+        let arn = if p.starts_with("arn:") {
+            // An approved application profile, by its ARN.
+            p.clone()
+        } else if p.starts_with(APPLICATION_PROFILE) {
             format!("arn:aws:bedrock:{source}:{account}:{p}")
         } else {
             let id = if p.ends_with(".*") {
@@ -423,10 +430,20 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
         regions: regions.clone(),
         pattern: None,
     });
+    probes.push(Probe {
+        label: "bedrock:InvokeModel via an unapproved application profile".into(),
+        kind: ProbeKind::BedrockUnapprovedProfile,
+        action: "bedrock:InvokeModel".into(),
+        profile: Some(format!(
+            "{APPLICATION_PROFILE}{UNAPPROVED_APPLICATION_PROFILE_ID}"
+        )),
+        regions: COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect(),
+        pattern: None,
+    });
     if !plan.decisions.global_allowed {
         probes.push(Probe {
             label: "bedrock:InvokeModel via a global profile (not allowed)".into(),
-            kind: ProbeKind::BedrockUnapprovedProfile,
+            kind: ProbeKind::BedrockGlobalLeg,
             action: "bedrock:InvokeModel".into(),
             profile: Some(format!("global.{DEFAULT_MODEL}")),
             regions: vec![UNSPECIFIED.to_string()],
@@ -438,7 +455,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
             label:
                 "bedrock:InvokeModel via an application profile of a global profile (not allowed)"
                     .into(),
-            kind: ProbeKind::BedrockUnapprovedProfile,
+            kind: ProbeKind::BedrockGlobalLeg,
             action: "bedrock:InvokeModel".into(),
             profile: Some(format!(
                 "{APPLICATION_PROFILE}{GLOBAL_APPLICATION_PROFILE_ID}"
@@ -757,7 +774,10 @@ fn check(
     // action it matches (`iam:*` also loosens the `iam:CreateRole` probe).
     let is_accepted = |probe: &Probe| {
         accepted.iter().any(|a| {
-            probe.pattern.as_ref().is_some_and(|x| a.eq_ignore_ascii_case(x))
+            probe
+                .pattern
+                .as_ref()
+                .is_some_and(|x| a.eq_ignore_ascii_case(x))
                 || policy::glob(a, &probe.action, true)
         })
     };
@@ -878,14 +898,8 @@ fn check(
                 (ProbeKind::Regional | ProbeKind::Global | ProbeKind::RegionDenyDiff, _) => false,
                 // No mode lets Bedrock be called directly outside the allowed Regions.
                 (ProbeKind::BedrockDirect, _) => true,
-                (ProbeKind::BedrockUnapprovedProfile, _)
-                    if probe
-                        .profile
-                        .as_deref()
-                        .is_some_and(|x| x.starts_with("global.")) =>
-                {
-                    true
-                }
+                // Nor routes globally without --allow-global, whatever the profile ARN.
+                (ProbeKind::BedrockGlobalLeg, _) => true,
                 (ProbeKind::BedrockUnapprovedProfile, super::CompanionMode::Accounts) => {
                     !row.permitted
                 }

@@ -57,12 +57,7 @@ fn page(call: &Call, world: &World, key: &str, items: Vec<Value>) -> ApiResult {
 }
 
 fn caller_account(world: &World, access_key_id: &str) -> String {
-    world
-        .callers
-        .iter()
-        .find(|c| c.access_key_id == access_key_id)
-        .map(|c| c.account.clone())
-        .unwrap_or_else(|| world.master_account().to_string())
+    world.caller_account(access_key_id)
 }
 
 fn happened(call: &Call, event: &str, detail: String) -> Vec<Happening> {

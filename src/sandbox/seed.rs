@@ -166,6 +166,7 @@ fn base_world(settings: Settings) -> World {
         control_operations: Vec::new(),
         catalog: catalog(),
         inference_profiles: inference_profiles(),
+        application_profiles: Vec::new(),
         callers: vec![
             Caller {
                 access_key_id: "ASIASANDBOXMEMBER001".into(),

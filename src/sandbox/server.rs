@@ -236,10 +236,12 @@ async fn handle(
                 "ListInferenceProfiles".to_string()
             } else if method == hyper::Method::GET && path.starts_with("/inference-profiles/") {
                 "GetInferenceProfile".to_string()
+            } else if method == hyper::Method::POST && path == "/inference-profiles" {
+                "CreateInferenceProfile".to_string()
             } else {
                 format!("{method} {path}")
             };
-            (Protocol::RestJson, op, Value::Null)
+            (Protocol::RestJson, op, parse_json(&body))
         }
         other => {
             return Ok(error_response(

@@ -220,6 +220,19 @@ pub struct InferenceProfile {
     pub model_id: String,
 }
 
+/// An application inference profile a user created (`CreateInferenceProfile`)
+/// in one account and Region, copied from a system profile or a model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApplicationProfile {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub account: String,
+    pub region: String,
+    /// The `modelSource.copyFrom` ARN: a system inference profile or a foundation model.
+    pub copied_from: String,
+}
+
 /// A caller the sandbox recognises by access key id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Caller {
@@ -249,6 +262,8 @@ pub struct World {
     pub control_operations: Vec<ControlOperation>,
     pub catalog: Vec<CatalogControl>,
     pub inference_profiles: Vec<InferenceProfile>,
+    #[serde(default)]
+    pub application_profiles: Vec<ApplicationProfile>,
     pub callers: Vec<Caller>,
     /// The account of the default caller (the management account, or a
     /// standalone account when there is no organization).
@@ -354,6 +369,16 @@ impl World {
         );
         let id = arn.strip_prefix(&prefix)?;
         self.ous.contains_key(id).then(|| id.to_string())
+    }
+
+    /// The account of the caller signing with `access_key_id` (the default
+    /// caller's account for a key the sandbox does not know).
+    pub fn caller_account(&self, access_key_id: &str) -> String {
+        self.callers
+            .iter()
+            .find(|c| c.access_key_id == access_key_id)
+            .map(|c| c.account.clone())
+            .unwrap_or_else(|| self.master_account().to_string())
     }
 
     /// Next pseudo-random identifier of `len` characters from `alphabet`;

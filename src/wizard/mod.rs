@@ -19,6 +19,9 @@ use crate::snapshot::Snapshot;
 /// Geographies in the order they are offered.
 const GEOGRAPHY_ORDER: [&str; 7] = ["us", "eu", "apac", "jp", "au", "ca", "global"];
 
+/// The geography column of an application inference profile.
+pub const APPLICATION_GEOGRAPHY: &str = "app";
+
 /// Why `global.` profiles need their own yes.
 pub const GLOBAL_EXPLANATION: &str = "A global. profile can send a request to any commercial Region, and its Region-less leg carries aws:RequestedRegion = \"unspecified\", which no Region list matches. Allowing it means the companion SCP lets Bedrock inference go anywhere through that profile.";
 
@@ -48,15 +51,24 @@ pub fn profile_choices(profiles: &ProfilesByRegion, allowed: &[String]) -> Vec<P
     for (region, list) in profiles {
         let Ok(list) = list else { continue };
         for p in list {
-            let c = by_id.entry(p.id.clone()).or_insert_with(|| ProfileChoice {
-                id: p.id.clone(),
-                geography: p
-                    .id
-                    .split_once('.')
-                    .map(|(g, _)| g)
-                    .filter(|g| GEOGRAPHY_ORDER.contains(g))
-                    .unwrap_or("other")
-                    .to_string(),
+            // An application profile is chosen by its ARN (its id is only
+            // unique within one account and Region).
+            let id = if p.is_application() {
+                p.arn.clone()
+            } else {
+                p.id.clone()
+            };
+            let c = by_id.entry(id.clone()).or_insert_with(|| ProfileChoice {
+                id,
+                geography: if p.is_application() {
+                    APPLICATION_GEOGRAPHY
+                } else {
+                    p.id.split_once('.')
+                        .map(|(g, _)| g)
+                        .filter(|g| GEOGRAPHY_ORDER.contains(g))
+                        .unwrap_or("other")
+                }
+                .to_string(),
                 source_regions: Vec::new(),
                 destinations: Vec::new(),
                 blocked_today: Vec::new(),
@@ -177,5 +189,29 @@ mod tests {
         assert_eq!(c[2].source_regions, ["ap-northeast-1", "us-east-1"]);
         assert_eq!(c[2].destinations, ["unspecified"]);
         assert_eq!(c[2].blocked_today, ["unspecified"]);
+    }
+
+    #[test]
+    fn application_profiles_are_offered_by_arn_after_the_geographies() {
+        let mut app = profile("chatapp01", "us-east-1", &["us-east-1", "us-east-2"]);
+        app.arn =
+            "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/chatapp01".into();
+        app.kind = crate::model::APPLICATION_PROFILE_TYPE.into();
+        let mut read: ProfilesByRegion = BTreeMap::new();
+        read.insert(
+            "us-east-1".into(),
+            Ok(vec![app, profile("us.m", "us-east-1", &["us-east-1"])]),
+        );
+        let c = profile_choices(&read, &["us-east-1".to_string()]);
+        let ids: Vec<&str> = c.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "us.m",
+                "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/chatapp01"
+            ]
+        );
+        assert_eq!(c[1].geography, APPLICATION_GEOGRAPHY);
+        assert_eq!(c[1].blocked_today, ["us-east-2"]);
     }
 }

@@ -11,7 +11,8 @@ use crate::plan::inputs::{ApplyWhen, SessionChoices};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileChoice {
     pub id: String,
-    /// `us`, `eu`, `apac`, `jp`, `au`, `ca`, `global`, or `other`.
+    /// `us`, `eu`, `apac`, `jp`, `au`, `ca`, `global`, `app` (an
+    /// application profile, whose `id` is its ARN), or `other`.
     pub geography: String,
     pub source_regions: Vec<String>,
     pub destinations: Vec<String>,

@@ -53,7 +53,12 @@ fn without(list: &mut Vec<Value>, actions: &[&str]) {
     list.retain(|a| !actions.iter().any(|x| a == x));
 }
 
-async fn discover(sb: &Sandbox) -> (ctmigrate::snapshot::Snapshot, ctmigrate::discover::ProfilesByRegion) {
+async fn discover(
+    sb: &Sandbox,
+) -> (
+    ctmigrate::snapshot::Snapshot,
+    ctmigrate::discover::ProfilesByRegion,
+) {
     let aws = sb.aws().await;
     let snapshot = ctmigrate::discover::discover(&aws, &|_: &str| {})
         .await
@@ -167,7 +172,12 @@ async fn a_wider_grregiondeny_is_probed_and_warned_about_but_stays_applyable() {
     let sb = Sandbox::start(fast()).await;
     edit_grregiondeny(&sb, |l| l.push("ssm:*".into())).await;
     let (snapshot, profiles) = discover(&sb).await;
-    let p = build(&snapshot, &profiles, inputs(plan::CompanionMode::Strict, &[])).unwrap();
+    let p = build(
+        &snapshot,
+        &profiles,
+        inputs(plan::CompanionMode::Strict, &[]),
+    )
+    .unwrap();
     assert!(p.applyable, "{:?}", p.errors);
     assert!(
         p.warnings
@@ -203,7 +213,11 @@ fn the_cli_refuses_a_loosening_plan_until_each_action_is_accepted() {
             .unwrap();
         let aws = connect(&running.endpoint_url(), HOME, ADMIN_KEY, 0).await;
         let orgs = aws.organizations();
-        for p in orgs.list_policies_for_target("ou-sb01-sandbox0").await.unwrap() {
+        for p in orgs
+            .list_policies_for_target("ou-sb01-sandbox0")
+            .await
+            .unwrap()
+        {
             let doc = orgs.describe_policy(&p.id).await.unwrap();
             if doc.content.contains("GRREGIONDENY") {
                 let edited = doc.content.replace("\"kms:*\",", "");
@@ -230,7 +244,10 @@ fn the_cli_refuses_a_loosening_plan_until_each_action_is_accepted() {
     let (code, out, err) = plan(&[]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("PV.1 would allow `kms:*`"), "{err}");
-    assert!(err.contains("the landing-zone deny on Sandbox denies today"), "{err}");
+    assert!(
+        err.contains("the landing-zone deny on Sandbox denies today"),
+        "{err}"
+    );
     assert!(err.contains("--accept-loosened 'kms:*'"), "{err}");
     let (code, out, err) = plan(&["--accept-loosened", "kms:*"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -255,12 +272,20 @@ fn denies(statement: &Value, action: &str) -> bool {
 fn instances(pattern: &str) -> Vec<String> {
     ["Zz", "GetZz", "DescribeZz", "CreateKey", "AssumeRole"]
         .iter()
-        .map(|n| pattern.replacen('*', n, 1).replace('*', "").replace('?', "q"))
+        .map(|n| {
+            pattern
+                .replacen('*', n, 1)
+                .replace('*', "")
+                .replace('?', "q")
+        })
         .collect()
 }
 
 /// The seeded organization, read once for every generated case.
-fn seeded() -> &'static (ctmigrate::snapshot::Snapshot, ctmigrate::discover::ProfilesByRegion) {
+fn seeded() -> &'static (
+    ctmigrate::snapshot::Snapshot,
+    ctmigrate::discover::ProfilesByRegion,
+) {
     static SEEDED: std::sync::OnceLock<(
         ctmigrate::snapshot::Snapshot,
         ctmigrate::discover::ProfilesByRegion,

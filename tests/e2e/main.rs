@@ -2,6 +2,7 @@
 //! sandbox on 127.0.0.1 (random ports), plus the AWS CLI and moto as clients
 //! and servers we did not write. One test binary, one module per area.
 
+mod application_profiles;
 mod apply_cli;
 mod common;
 mod concurrent;
