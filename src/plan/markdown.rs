@@ -316,7 +316,7 @@ pub fn markdown(p: &Plan) -> String {
 
     if let Some(proof) = &p.proof {
         s.push_str(&format!(
-            "## Proof\n\nctmigrate's SCP evaluator checked {} requests: {} rows (a representative account and every permitted account under each target OU and each nested OU with its own SCPs) × {} probes (Bedrock inference directly and through each approved profile; `ec2:RunInstances`, `s3:CreateBucket`, `lambda:CreateFunction`, `iam:CreateRole`) × {} Region columns (every commercial Region and `unspecified`), in {} states: {}.\n\n| property | holds | cells checked |\n|---|---|---|\n",
+            "## Proof\n\nctmigrate's SCP evaluator checked {} requests: {} rows (a representative account and every permitted account under each target OU and each nested OU with its own SCPs) × {} probes (Bedrock inference directly, through each approved profile, through an unapproved system and application profile, and over global legs; `ec2:RunInstances`, `s3:CreateBucket`, `lambda:CreateFunction`, `iam:CreateRole`, and every action where the live landing-zone deny and PV.1 differ) × {} Region columns (every commercial Region and `unspecified`), in {} states: {}.\n\n| property | holds | cells checked |\n|---|---|---|\n",
             proof.evaluations,
             proof.rows,
             proof.probes,
