@@ -177,7 +177,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
                 fix: format!("{replan}, then apply that plan"),
             });
         }
-        if c.drift_status.as_deref() == Some("DRIFTED") {
+        if c.drift_status == Some(crate::model::DriftStatus::Drifted) {
             findings.push(Finding {
                 kind: "pv1-drifted",
                 fix: drifted_pv1_fix(&ou.name),

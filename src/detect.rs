@@ -10,7 +10,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{arn_id, arn_region};
+use crate::model::{DriftStatus, EnablementStatus, LandingZoneStatus, arn_id, arn_region};
 use crate::snapshot::*;
 
 /// Version of the report's JSON shape.
@@ -66,8 +66,8 @@ pub struct LandingZoneReport {
     pub arn: String,
     pub version: String,
     pub latest_available_version: Option<String>,
-    pub status: String,
-    pub drift_status: Option<String>,
+    pub status: LandingZoneStatus,
+    pub drift_status: Option<DriftStatus>,
     pub home_region: String,
     pub governed_regions: Vec<String>,
 }
@@ -125,8 +125,8 @@ pub struct Pv1Enablement {
     pub identifier: String,
     /// `catalog` or `regional`.
     pub identifier_form: String,
-    pub status: String,
-    pub drift_status: Option<String>,
+    pub status: EnablementStatus,
+    pub drift_status: Option<DriftStatus>,
     pub allowed_regions: Vec<String>,
     pub exempted_actions: Vec<String>,
     pub exempted_principal_arns: Vec<String>,
@@ -277,13 +277,13 @@ fn slots(used: usize, quotas: &Quotas) -> Slots {
 pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
     let mut warnings = Vec::new();
     let lz = &s.landing_zone;
-    if lz.status != "ACTIVE" {
+    if lz.status != LandingZoneStatus::Active {
         warnings.push(format!(
             "the landing zone is {}: wait until it is ACTIVE before planning or applying",
             lz.status
         ));
     }
-    if lz.drift_status.as_deref() == Some("DRIFTED") {
+    if lz.drift_status == Some(DriftStatus::Drifted) {
         warnings.push(
             "the landing zone has drifted: repair it in the Control Tower console first".into(),
         );

@@ -259,7 +259,7 @@ pub async fn discover<A: Apis>(
         (&a.target, &a.control_identifier).cmp(&(&b.target, &b.control_identifier))
     });
     let mut control_operations_in_progress = ct
-        .list_control_operations(Some("IN_PROGRESS"))
+        .list_control_operations(Some(OperationStatus::InProgress))
         .await
         .map_err(|e| Error::aws("listing control operations in progress", e))?;
     control_operations_in_progress.sort_by(|a, b| a.id.cmp(&b.id));

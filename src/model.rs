@@ -4,6 +4,77 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A value's AWS spelling: its serde name (`IN_PROGRESS`, `UNDER_CHANGE`, or
+/// the text of a value this version does not know).
+fn wire_name(v: &impl Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Status enums in their AWS spelling: `Display` writes it, `From<&str>`
+/// reads it (an unknown value is kept as `Other`), serde uses it, so that
+/// no module compares status text.
+macro_rules! aws_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+            /// A value this version of ctmigrate does not know, as AWS sent it.
+            #[serde(untagged)]
+            Other(String),
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&wire_name(self))
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> $name {
+                serde_json::from_value(serde_json::Value::String(s.to_string()))
+                    .unwrap_or_else(|_| $name::Other(s.to_string()))
+            }
+        }
+    };
+}
+
+aws_enum! {
+    /// The status of a Control Tower control or landing-zone operation.
+    OperationStatus { InProgress, Succeeded, Failed }
+}
+
+aws_enum! {
+    /// An enabled control's `statusSummary.status`.
+    EnablementStatus { Succeeded, Failed, UnderChange }
+}
+
+aws_enum! {
+    /// A landing zone's status.
+    LandingZoneStatus { Active, Processing, Failed }
+}
+
+aws_enum! {
+    /// Who made an inference profile: AWS (`SYSTEM_DEFINED`, the
+    /// cross-Region profiles) or a user (`APPLICATION`, copied from a
+    /// system profile or a model).
+    ProfileType { SystemDefined, Application }
+}
+
+aws_enum! {
+    /// An inference profile's status.
+    ProfileStatus { Active }
+}
+
+aws_enum! {
+    /// A landing zone's or an enabled control's drift status.
+    DriftStatus { Drifted, InSync, NotChecking, Unknown }
+}
+
 /// Who the credentials belong to (STS GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallerIdentity {
@@ -81,8 +152,8 @@ pub struct LandingZone {
     pub home_region: String,
     pub version: String,
     pub latest_available_version: Option<String>,
-    pub status: String,
-    pub drift_status: Option<String>,
+    pub status: LandingZoneStatus,
+    pub drift_status: Option<DriftStatus>,
     pub governed_regions: Vec<String>,
     /// The manifest as Control Tower returned it; read tolerantly, never rewritten.
     pub manifest: serde_json::Value,
@@ -93,7 +164,7 @@ pub struct LandingZone {
 pub struct LandingZoneOperation {
     pub id: String,
     pub kind: String,
-    pub status: String,
+    pub status: OperationStatus,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
     pub message: Option<String>,
@@ -122,8 +193,8 @@ pub struct EnabledControl {
     pub arn: String,
     pub control_identifier: String,
     pub target: String,
-    pub status: String,
-    pub drift_status: Option<String>,
+    pub status: EnablementStatus,
+    pub drift_status: Option<DriftStatus>,
     pub parent: Option<String>,
     pub last_operation: Option<String>,
     /// Filled by GetEnabledControl; empty from ListEnabledControls.
@@ -135,7 +206,7 @@ pub struct EnabledControl {
 pub struct ControlOperation {
     pub id: String,
     pub kind: String,
-    pub status: String,
+    pub status: OperationStatus,
     pub message: Option<String>,
     pub control_identifier: Option<String>,
     pub target: Option<String>,
@@ -161,18 +232,15 @@ pub struct InferenceProfile {
     pub name: String,
     pub source_region: String,
     pub model_arns: Vec<String>,
-    pub kind: String,
-    pub status: String,
+    pub kind: ProfileType,
+    pub status: ProfileStatus,
 }
-
-/// `ListInferenceProfiles`' type of a profile a user created.
-pub const APPLICATION_PROFILE_TYPE: &str = "APPLICATION";
 
 impl InferenceProfile {
     /// Whether a user created it (`type` `APPLICATION`), copied from a
     /// system profile or a model.
     pub fn is_application(&self) -> bool {
-        self.kind == APPLICATION_PROFILE_TYPE
+        self.kind == ProfileType::Application
     }
 }
 
@@ -189,6 +257,23 @@ pub fn arn_id(arn: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_read_and_write_their_aws_spelling() {
+        assert_eq!(
+            OperationStatus::from("IN_PROGRESS"),
+            OperationStatus::InProgress
+        );
+        assert_eq!(EnablementStatus::UnderChange.to_string(), "UNDER_CHANGE");
+        assert_eq!(DriftStatus::from("IN_SYNC"), DriftStatus::InSync);
+        let new = LandingZoneStatus::from("DECOMMISSIONING");
+        assert_eq!(new, LandingZoneStatus::Other("DECOMMISSIONING".into()));
+        assert_eq!(new.to_string(), "DECOMMISSIONING");
+        assert_eq!(
+            serde_json::to_string(&LandingZoneStatus::Active).unwrap(),
+            "\"ACTIVE\""
+        );
+    }
 
     #[test]
     fn arn_helpers() {

@@ -19,7 +19,7 @@ use super::live::{self, control_parameters, normalise_parameters, parameters_jso
 use super::poll::next_poll;
 use super::{Run, RunError, describe, resolve_call};
 use crate::aws::{AwsError, ControlTower, Identity, Organizations};
-use crate::model::{ControlOperation, Tag};
+use crate::model::{ControlOperation, EnablementStatus, OperationStatus, Tag};
 use crate::plan::{ApiCall, Expectation, Stage};
 
 /// Control operations that may end FAILED for one step in one run before it stops.
@@ -435,16 +435,16 @@ where
             let asked_at = started.elapsed();
             let op: ControlOperation =
                 live::retry(|| self.live.ct.get_control_operation(operation)).await?;
-            if matches!(op.status.as_str(), "SUCCEEDED" | "FAILED")
+            if matches!(op.status, OperationStatus::Succeeded | OperationStatus::Failed)
                 && fresh
                 && let Some(running) = last_running
                 && let Ok(mut ends) = self.operation_ends.lock()
             {
                 *ends = Some(ends.map_or(running, |e| e.min(running)));
             }
-            match op.status.as_str() {
-                "SUCCEEDED" => return Ok(true),
-                "FAILED" => {
+            match op.status {
+                OperationStatus::Succeeded => return Ok(true),
+                OperationStatus::Failed => {
                     let message = op.message.unwrap_or_else(|| "no message".into());
                     self.record(Event::OperationFailed {
                         step: step.to_string(),
@@ -491,7 +491,7 @@ where
         {
             return Ok(Some(op));
         }
-        let ops = live::retry(|| self.live.ct.list_control_operations(Some("IN_PROGRESS"))).await?;
+        let ops = live::retry(|| self.live.ct.list_control_operations(Some(OperationStatus::InProgress))).await?;
         Ok(ops
             .into_iter()
             .find(|o| o.enabled_control.as_deref() == Some(enabled_control))
@@ -578,12 +578,12 @@ where
                     None => Observed::NotDone(
                         json!({"targetIdentifier": target, "enabled_control": null}),
                     ),
-                    Some(c) => match c.status.as_str() {
-                        "UNDER_CHANGE" => Observed::InProgress {
+                    Some(c) => match c.status {
+                        EnablementStatus::UnderChange => Observed::InProgress {
                             operation: c.last_operation.clone(),
                             enabled_control: c.arn,
                         },
-                        "FAILED" => Observed::FailedControl {
+                        EnablementStatus::Failed => Observed::FailedControl {
                             enabled_control: c.arn,
                         },
                         _ if normalise_parameters(&parameters_json(&c.parameters)) == planned => {
@@ -603,7 +603,7 @@ where
                 match l.enabled_control(arn).await? {
                     None if disable => Observed::Done(BTreeMap::new()),
                     None => Observed::Conflict(format!("enabled control {arn} does not exist")),
-                    Some(c) if c.status == "UNDER_CHANGE" => Observed::InProgress {
+                    Some(c) if c.status == EnablementStatus::UnderChange => Observed::InProgress {
                         operation: c.last_operation.clone(),
                         enabled_control: c.arn,
                     },
@@ -613,7 +613,7 @@ where
                         "status": c.status,
                     })),
                     Some(c)
-                        if c.status == "SUCCEEDED"
+                        if c.status == EnablementStatus::Succeeded
                             && normalise_parameters(&parameters_json(&c.parameters))
                                 == normalise_parameters(
                                     i.get("parameters").unwrap_or(&Value::Null),

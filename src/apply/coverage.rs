@@ -15,7 +15,9 @@ use serde::Serialize;
 
 use super::live::{Live, normalise_parameters, parameters_json};
 use crate::aws::{AwsError, ControlTower, Identity, Organizations};
-use crate::model::LandingZoneOperation;
+use crate::model::{
+    DriftStatus, EnablementStatus, LandingZoneOperation, LandingZoneStatus, OperationStatus,
+};
 use crate::plan::Plan;
 
 pub use crate::plan::pv1::{GRREGIONDENY_SID as GRREGIONDENY, PV1_SID};
@@ -164,7 +166,7 @@ impl TargetCoverage {
 /// The organization against the plan's end state, now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coverage {
-    pub landing_zone_status: String,
+    pub landing_zone_status: LandingZoneStatus,
     /// A landing-zone update in progress (the console's, or anyone's).
     pub landing_zone_operation: Option<LandingZoneOperation>,
     pub targets: Vec<TargetCoverage>,
@@ -205,7 +207,7 @@ where
     I: Identity + Sync,
 {
     let ops = super::live::retry(|| live.ct.list_landing_zone_operations()).await?;
-    Ok(ops.into_iter().find(|o| o.status == "IN_PROGRESS"))
+    Ok(ops.into_iter().find(|o| o.status == OperationStatus::InProgress))
 }
 
 /// Reads the coverage of every target of `plan`.
@@ -293,18 +295,18 @@ where
                 format!("PV.1 enabled with {}", t.pv1_parameters),
                 "not enabled".into(),
             )),
-            Some(c) if c.status == "UNDER_CHANGE" => drifts.push(drift(
+            Some(c) if c.status == EnablementStatus::UnderChange => drifts.push(drift(
                 DriftKind::Pv1UnderChange,
                 format!("PV.1 enabled with {}", t.pv1_parameters),
                 format!("{} under change", c.arn),
             )),
-            Some(c) if c.status == "FAILED" => drifts.push(drift(
+            Some(c) if c.status == EnablementStatus::Failed => drifts.push(drift(
                 DriftKind::Pv1Failed,
                 format!("PV.1 enabled with {}", t.pv1_parameters),
                 format!("{} FAILED", c.arn),
             )),
             // `observed` is the enabled control's ARN: the repair disables it.
-            Some(c) if c.drift_status.as_deref() == Some("DRIFTED") => drifts.push(drift(
+            Some(c) if c.drift_status == Some(DriftStatus::Drifted) => drifts.push(drift(
                 DriftKind::Pv1Drifted,
                 "PV.1 IN_SYNC".into(),
                 c.arn.clone(),

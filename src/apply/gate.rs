@@ -25,7 +25,7 @@ use super::coverage::{self, Coverage, DriftKind};
 use super::journal::Event;
 use super::{Outcome, Report, Run, RunError, console_on_instructions};
 use crate::aws::{ControlTower, Identity, Organizations};
-use crate::model::LandingZoneOperation;
+use crate::model::{LandingZoneOperation, OperationStatus};
 use crate::plan::{Expectation, Stage};
 
 /// Rounds of repair one gate visit makes before it gives up and stops.
@@ -90,8 +90,8 @@ where
             }
             let now =
                 super::live::retry(|| self.live.ct.get_landing_zone_operation(&op.id)).await?;
-            match now.status.as_str() {
-                "SUCCEEDED" => {
+            match now.status {
+                OperationStatus::Succeeded => {
                     self.report_full(
                         "done",
                         stage,
@@ -104,7 +104,7 @@ where
                     );
                     return Ok(LandingZoneWait::Succeeded);
                 }
-                "FAILED" => {
+                OperationStatus::Failed => {
                     return Ok(LandingZoneWait::Failed(format!(
                         "the landing-zone update {} ended FAILED: {}",
                         op.id,

@@ -12,7 +12,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::aws::{AwsError, ControlTower, EnabledControlQuery, Identity, Organizations};
-use crate::model::{ControlParameter, EnabledControl, Policy, PolicySummary};
+use crate::model::{
+    ControlParameter, EnabledControl, EnablementStatus, LandingZoneStatus, OperationStatus, Policy,
+    PolicySummary,
+};
 use crate::plan::Expectation;
 use crate::plan::sha256_hex;
 
@@ -224,7 +227,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
             .any(|s| s == crate::plan::pv1::GRREGIONDENY_SID))
     }
 
-    pub async fn landing_zone_status(&self) -> Result<String, AwsError> {
+    pub async fn landing_zone_status(&self) -> Result<LandingZoneStatus, AwsError> {
         Ok(retry(|| self.ct.get_landing_zone(&self.landing_zone_arn))
             .await?
             .status)
@@ -251,7 +254,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
             }
             Expectation::LandingZoneActive { .. } => {
                 let status = self.landing_zone_status().await?;
-                if status == "ACTIVE" {
+                if status == LandingZoneStatus::Active {
                     Ok(None)
                 } else {
                     Ok(Some(format!("the landing zone is {status}, not ACTIVE")))
@@ -260,7 +263,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
             // Checked by the command before the journal is opened.
             Expectation::FingerprintUnchanged { .. } => Ok(None),
             Expectation::NoControlOperationInProgress => {
-                let ops = retry(|| self.ct.list_control_operations(Some("IN_PROGRESS"))).await?;
+                let ops = retry(|| self.ct.list_control_operations(Some(OperationStatus::InProgress))).await?;
                 match ops.first() {
                     None => Ok(None),
                     Some(op) => Ok(Some(format!(
@@ -313,7 +316,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
                 None => Ok(Some(format!(
                     "CT.MULTISERVICE.PV.1 is not enabled on {target}"
                 ))),
-                Some(c) if c.status != "SUCCEEDED" => Ok(Some(format!(
+                Some(c) if c.status != EnablementStatus::Succeeded => Ok(Some(format!(
                     "CT.MULTISERVICE.PV.1 on {target} is {}, not SUCCEEDED",
                     c.status
                 ))),

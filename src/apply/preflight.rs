@@ -60,7 +60,7 @@ pub fn check(p: &Preflight<'_>) -> Result<Prediction, Error> {
         ));
     }
     caller_and_region(&snapshot.caller.account, p.region, plan)?;
-    if snapshot.landing_zone.status != "ACTIVE" {
+    if snapshot.landing_zone.status != crate::model::LandingZoneStatus::Active {
         return Err(refuse(
             ErrorKind::Aws,
             format!(

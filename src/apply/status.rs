@@ -62,7 +62,7 @@ pub struct Status {
 pub struct LiveStatus {
     /// `on`, `off` or `partly on` across the plan's targets.
     pub landing_zone_deny: String,
-    pub landing_zone_status: String,
+    pub landing_zone_status: crate::model::LandingZoneStatus,
     /// A landing-zone update in progress (`UPDATE <id>`).
     pub landing_zone_operation: Option<String>,
     /// Targets with no region deny at all.

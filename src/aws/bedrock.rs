@@ -3,6 +3,7 @@
 
 use aws_sdk_bedrock::types::{InferenceProfileSummary, InferenceProfileType};
 
+use super::paginate::items;
 use super::{AwsError, Bedrock};
 use crate::model::InferenceProfile;
 
@@ -32,16 +33,11 @@ impl Bedrock for SdkBedrock {
             InferenceProfileType::SystemDefined,
             InferenceProfileType::Application,
         ] {
-            let page: Vec<InferenceProfileSummary> = self
-                .client
-                .list_inference_profiles()
-                .type_equals(kind)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| AwsError::from_sdk("bedrock", "ListInferenceProfiles", e))?;
+            let page: Vec<InferenceProfileSummary> = items!(
+                "bedrock",
+                "ListInferenceProfiles",
+                self.client.list_inference_profiles().type_equals(kind)
+            );
             list.extend(page);
         }
         Ok(list
@@ -56,8 +52,8 @@ impl Bedrock for SdkBedrock {
                     .iter()
                     .filter_map(|m| m.model_arn().map(str::to_string))
                     .collect(),
-                kind: p.r#type().as_str().to_string(),
-                status: p.status().as_str().to_string(),
+                kind: p.r#type().as_str().into(),
+                status: p.status().as_str().into(),
             })
             .collect())
     }

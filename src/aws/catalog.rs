@@ -2,6 +2,7 @@
 
 use aws_sdk_controlcatalog::types::{ControlFilter, ControlSummary, ImplementationFilter};
 
+use super::paginate::items;
 use super::{AwsError, ControlCatalog};
 use crate::model::CatalogControl;
 
@@ -24,16 +25,11 @@ impl ControlCatalog for SdkControlCatalog {
         let filter = ControlFilter::builder()
             .implementations(ImplementationFilter::builder().types(SCP_TYPE).build())
             .build();
-        let list: Vec<ControlSummary> = self
-            .client
-            .list_controls()
-            .filter(filter)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk("controlcatalog", "ListControls", e))?;
+        let list: Vec<ControlSummary> = items!(
+            "controlcatalog",
+            "ListControls",
+            self.client.list_controls().filter(filter)
+        );
         Ok(list
             .iter()
             .map(|c| CatalogControl {

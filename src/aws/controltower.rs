@@ -5,6 +5,7 @@ use aws_sdk_controltower::types::{
     self as sdk, ControlOperationFilter, ControlOperationStatus, EnabledControlFilter,
 };
 
+use super::paginate::items;
 use super::{
     AwsError, AwsErrorKind, ControlTower, EnabledControlQuery, document_to_json, iso,
     json_to_document,
@@ -39,6 +40,11 @@ fn build_error(operation: &'static str, e: impl std::fmt::Display) -> AwsError {
     }
 }
 
+/// An SDK enum's text (absent: empty) as the model's enum of the same spelling.
+fn wire<T: for<'a> From<&'a str>>(v: Option<&str>) -> T {
+    T::from(v.unwrap_or_default())
+}
+
 fn sdk_parameters(
     operation: &'static str,
     parameters: &[ControlParameter],
@@ -55,37 +61,36 @@ fn sdk_parameters(
         .collect()
 }
 
-fn control_operation(o: &sdk::ControlOperation) -> ControlOperation {
-    ControlOperation {
-        id: o.operation_identifier().unwrap_or_default().to_string(),
-        kind: o
-            .operation_type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
-        status: o
-            .status()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
-        message: o.status_message().map(str::to_string),
-        control_identifier: o.control_identifier().map(str::to_string),
-        target: o.target_identifier().map(str::to_string),
-        enabled_control: o.enabled_control_identifier().map(str::to_string),
-        start_time: o.start_time().map(iso),
-        end_time: o.end_time().map(iso),
-    }
+/// A control operation from `GetControlOperation`'s `ControlOperation` or
+/// `ListControlOperations`' `ControlOperationSummary`, which have the same
+/// fields under the same names.
+macro_rules! control_operation {
+    ($o:expr) => {{
+        let o = $o;
+        ControlOperation {
+            id: o.operation_identifier().unwrap_or_default().to_string(),
+            kind: o
+                .operation_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            status: wire(o.status().map(|t| t.as_str())),
+            message: o.status_message().map(str::to_string),
+            control_identifier: o.control_identifier().map(str::to_string),
+            target: o.target_identifier().map(str::to_string),
+            enabled_control: o.enabled_control_identifier().map(str::to_string),
+            start_time: o.start_time().map(iso),
+            end_time: o.end_time().map(iso),
+        }
+    }};
 }
 
 impl ControlTower for SdkControlTower {
     async fn list_landing_zones(&self) -> Result<Vec<String>, AwsError> {
-        let list: Vec<sdk::LandingZoneSummary> = self
-            .client
-            .list_landing_zones()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListLandingZones", e))?;
+        let list: Vec<sdk::LandingZoneSummary> = items!(
+            SERVICE,
+            "ListLandingZones",
+            self.client.list_landing_zones()
+        );
         Ok(list
             .iter()
             .filter_map(|l| l.arn().map(str::to_string))
@@ -121,29 +126,22 @@ impl ControlTower for SdkControlTower {
             latest_available_version: lz
                 .and_then(|l| l.latest_available_version())
                 .map(str::to_string),
-            status: lz
-                .and_then(|l| l.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
+            status: wire(lz.and_then(|l| l.status()).map(|s| s.as_str())),
             drift_status: lz
                 .and_then(|l| l.drift_status())
                 .and_then(|d| d.status())
-                .map(|s| s.as_str().to_string()),
+                .map(|s| s.as_str().into()),
             governed_regions,
             manifest,
         })
     }
 
     async fn list_landing_zone_operations(&self) -> Result<Vec<LandingZoneOperation>, AwsError> {
-        let list: Vec<sdk::LandingZoneOperationSummary> = self
-            .client
-            .list_landing_zone_operations()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListLandingZoneOperations", e))?;
+        let list: Vec<sdk::LandingZoneOperationSummary> = items!(
+            SERVICE,
+            "ListLandingZoneOperations",
+            self.client.list_landing_zone_operations()
+        );
         Ok(list
             .iter()
             .map(|o| LandingZoneOperation {
@@ -152,10 +150,7 @@ impl ControlTower for SdkControlTower {
                     .operation_type()
                     .map(|t| t.as_str().to_string())
                     .unwrap_or_default(),
-                status: o
-                    .status()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
+                status: wire(o.status().map(|t| t.as_str())),
                 start_time: None,
                 end_time: None,
                 message: None,
@@ -181,10 +176,7 @@ impl ControlTower for SdkControlTower {
                 .and_then(|d| d.operation_type())
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_default(),
-            status: d
-                .and_then(|d| d.status())
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
+            status: wire(d.and_then(|d| d.status()).map(|t| t.as_str())),
             start_time: d.and_then(|d| d.start_time()).map(iso),
             end_time: d.and_then(|d| d.end_time()).map(iso),
             message: d.and_then(|d| d.status_message()).map(str::to_string),
@@ -195,16 +187,13 @@ impl ControlTower for SdkControlTower {
         &self,
         include_children: bool,
     ) -> Result<Vec<EnabledBaseline>, AwsError> {
-        let list: Vec<sdk::EnabledBaselineSummary> = self
-            .client
-            .list_enabled_baselines()
-            .include_children(include_children)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListEnabledBaselines", e))?;
+        let list: Vec<sdk::EnabledBaselineSummary> = items!(
+            SERVICE,
+            "ListEnabledBaselines",
+            self.client
+                .list_enabled_baselines()
+                .include_children(include_children)
+        );
         Ok(list
             .iter()
             .map(|b| EnabledBaseline {
@@ -235,28 +224,22 @@ impl ControlTower for SdkControlTower {
                     .build(),
             );
         }
-        let list: Vec<sdk::EnabledControlSummary> = req
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListEnabledControls", e))?;
+        let list: Vec<sdk::EnabledControlSummary> = items!(SERVICE, "ListEnabledControls", req);
         Ok(list
             .iter()
             .map(|c| EnabledControl {
                 arn: c.arn().unwrap_or_default().to_string(),
                 control_identifier: c.control_identifier().unwrap_or_default().to_string(),
                 target: c.target_identifier().unwrap_or_default().to_string(),
-                status: c
-                    .status_summary()
-                    .and_then(|s| s.status())
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
+                status: wire(
+                    c.status_summary()
+                        .and_then(|s| s.status())
+                        .map(|s| s.as_str()),
+                ),
                 drift_status: c
                     .drift_status_summary()
                     .and_then(|d| d.drift_status())
-                    .map(|d| d.as_str().to_string()),
+                    .map(|d| d.as_str().into()),
                 parent: c.parent_identifier().map(str::to_string),
                 last_operation: c
                     .status_summary()
@@ -286,15 +269,15 @@ impl ControlTower for SdkControlTower {
                 .and_then(|d| d.target_identifier())
                 .unwrap_or_default()
                 .to_string(),
-            status: d
-                .and_then(|d| d.status_summary())
-                .and_then(|s| s.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
+            status: wire(
+                d.and_then(|d| d.status_summary())
+                    .and_then(|s| s.status())
+                    .map(|s| s.as_str()),
+            ),
             drift_status: d
                 .and_then(|d| d.drift_status_summary())
                 .and_then(|s| s.drift_status())
-                .map(|s| s.as_str().to_string()),
+                .map(|s| s.as_str().into()),
             parent: d.and_then(|d| d.parent_identifier()).map(str::to_string),
             last_operation: d
                 .and_then(|d| d.status_summary())
@@ -373,11 +356,11 @@ impl ControlTower for SdkControlTower {
             .map_err(|e| AwsError::from_sdk(SERVICE, "GetControlOperation", e))?;
         Ok(out
             .control_operation()
-            .map(control_operation)
+            .map(|o| control_operation!(o))
             .unwrap_or(ControlOperation {
                 id: id.to_string(),
                 kind: String::new(),
-                status: String::new(),
+                status: OperationStatus::Other(String::new()),
                 message: None,
                 control_identifier: None,
                 target: None,
@@ -389,42 +372,17 @@ impl ControlTower for SdkControlTower {
 
     async fn list_control_operations(
         &self,
-        status: Option<&str>,
+        status: Option<OperationStatus>,
     ) -> Result<Vec<ControlOperation>, AwsError> {
         let mut req = self.client.list_control_operations();
         if let Some(s) = status {
             req = req.filter(
                 ControlOperationFilter::builder()
-                    .statuses(ControlOperationStatus::from(s))
+                    .statuses(ControlOperationStatus::from(s.to_string().as_str()))
                     .build(),
             );
         }
-        let list: Vec<sdk::ControlOperationSummary> = req
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListControlOperations", e))?;
-        Ok(list
-            .iter()
-            .map(|o| ControlOperation {
-                id: o.operation_identifier().unwrap_or_default().to_string(),
-                kind: o
-                    .operation_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                status: o
-                    .status()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                message: o.status_message().map(str::to_string),
-                control_identifier: o.control_identifier().map(str::to_string),
-                target: o.target_identifier().map(str::to_string),
-                enabled_control: o.enabled_control_identifier().map(str::to_string),
-                start_time: o.start_time().map(iso),
-                end_time: o.end_time().map(iso),
-            })
-            .collect())
+        let list: Vec<sdk::ControlOperationSummary> = items!(SERVICE, "ListControlOperations", req);
+        Ok(list.iter().map(|o| control_operation!(o)).collect())
     }
 }

@@ -15,6 +15,7 @@ mod catalog;
 mod controltower;
 mod error;
 mod organizations;
+mod paginate;
 mod sts;
 
 use std::future::Future;
@@ -226,7 +227,7 @@ pub trait ControlTower {
     ) -> impl Future<Output = Result<ControlOperation, AwsError>> + Send;
     fn list_control_operations(
         &self,
-        status: Option<&str>,
+        status: Option<OperationStatus>,
     ) -> impl Future<Output = Result<Vec<ControlOperation>, AwsError>> + Send;
 }
 

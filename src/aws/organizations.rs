@@ -3,6 +3,7 @@
 
 use aws_sdk_organizations::types::{self as sdk, PolicyType, PolicyTypeStatus};
 
+use super::paginate::{items, pages};
 use super::{AwsError, Organizations};
 use crate::model::*;
 
@@ -87,18 +88,7 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn list_roots(&self) -> Result<Vec<Root>, AwsError> {
-        let pages = self
-            .client
-            .list_roots()
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListRoots", e))?;
-        let roots: Vec<sdk::Root> = pages
-            .iter()
-            .flat_map(|p| p.roots().iter().cloned())
-            .collect();
+        let roots = pages!(SERVICE, "ListRoots", self.client.list_roots(), roots);
         Ok(roots
             .iter()
             .map(|r| Root {
@@ -111,19 +101,14 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn list_organizational_units(&self, parent: &str) -> Result<Vec<OrgUnit>, AwsError> {
-        let pages = self
-            .client
-            .list_organizational_units_for_parent()
-            .parent_id(parent)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListOrganizationalUnitsForParent", e))?;
-        let ous: Vec<sdk::OrganizationalUnit> = pages
-            .iter()
-            .flat_map(|p| p.organizational_units().iter().cloned())
-            .collect();
+        let ous = pages!(
+            SERVICE,
+            "ListOrganizationalUnitsForParent",
+            self.client
+                .list_organizational_units_for_parent()
+                .parent_id(parent),
+            organizational_units
+        );
         Ok(ous
             .iter()
             .map(|o| OrgUnit {
@@ -135,19 +120,12 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn list_accounts_for_parent(&self, parent: &str) -> Result<Vec<Account>, AwsError> {
-        let pages = self
-            .client
-            .list_accounts_for_parent()
-            .parent_id(parent)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListAccountsForParent", e))?;
-        let accounts: Vec<sdk::Account> = pages
-            .iter()
-            .flat_map(|p| p.accounts().iter().cloned())
-            .collect();
+        let accounts = pages!(
+            SERVICE,
+            "ListAccountsForParent",
+            self.client.list_accounts_for_parent().parent_id(parent),
+            accounts
+        );
         Ok(accounts
             .iter()
             .map(|a| Account {
@@ -164,54 +142,37 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn list_policies(&self) -> Result<Vec<PolicySummary>, AwsError> {
-        let pages = self
-            .client
-            .list_policies()
-            .filter(sdk::PolicyType::ServiceControlPolicy)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListPolicies", e))?;
-        let list: Vec<sdk::PolicySummary> = pages
-            .iter()
-            .flat_map(|p| p.policies().iter().cloned())
-            .collect();
+        let list = pages!(
+            SERVICE,
+            "ListPolicies",
+            self.client
+                .list_policies()
+                .filter(sdk::PolicyType::ServiceControlPolicy),
+            policies
+        );
         Ok(list.iter().map(summary).collect())
     }
 
     async fn list_policies_for_target(&self, target: &str) -> Result<Vec<PolicySummary>, AwsError> {
-        let pages = self
-            .client
-            .list_policies_for_target()
-            .target_id(target)
-            .filter(sdk::PolicyType::ServiceControlPolicy)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListPoliciesForTarget", e))?;
-        let list: Vec<sdk::PolicySummary> = pages
-            .iter()
-            .flat_map(|p| p.policies().iter().cloned())
-            .collect();
+        let list = pages!(
+            SERVICE,
+            "ListPoliciesForTarget",
+            self.client
+                .list_policies_for_target()
+                .target_id(target)
+                .filter(sdk::PolicyType::ServiceControlPolicy),
+            policies
+        );
         Ok(list.iter().map(summary).collect())
     }
 
     async fn list_targets_for_policy(&self, policy: &str) -> Result<Vec<String>, AwsError> {
-        let pages = self
-            .client
-            .list_targets_for_policy()
-            .policy_id(policy)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListTargetsForPolicy", e))?;
-        let list: Vec<sdk::PolicyTargetSummary> = pages
-            .iter()
-            .flat_map(|p| p.targets().iter().cloned())
-            .collect();
+        let list = pages!(
+            SERVICE,
+            "ListTargetsForPolicy",
+            self.client.list_targets_for_policy().policy_id(policy),
+            targets
+        );
         Ok(list.iter().map(|t| s(t.target_id())).collect())
     }
 
@@ -337,16 +298,11 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn list_tags(&self, resource: &str) -> Result<Vec<Tag>, AwsError> {
-        let list: Vec<sdk::Tag> = self
-            .client
-            .list_tags_for_resource()
-            .resource_id(resource)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "ListTagsForResource", e))?;
+        let list: Vec<sdk::Tag> = items!(
+            SERVICE,
+            "ListTagsForResource",
+            self.client.list_tags_for_resource().resource_id(resource)
+        );
         Ok(list
             .iter()
             .map(|t| Tag {

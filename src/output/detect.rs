@@ -67,16 +67,18 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
         .filter(|v| *v != lz.version)
         .map(|v| format!(" (latest available {v})"))
         .unwrap_or_default();
-    let status = if lz.status == "ACTIVE" {
-        out.paint(Tone::Good, &lz.status)
+    let status = if lz.status == crate::model::LandingZoneStatus::Active {
+        out.paint(Tone::Good, &lz.status.to_string())
     } else {
-        out.paint(Tone::Warn, &lz.status)
+        out.paint(Tone::Warn, &lz.status.to_string())
     };
     s.push_str(&format!("  arn               {}\n", lz.arn));
     s.push_str(&format!("  version           {}{latest}\n", lz.version));
     s.push_str(&format!(
         "  status            {status}, drift {}\n",
-        lz.drift_status.as_deref().unwrap_or("unknown")
+        lz.drift_status
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), ToString::to_string)
     ));
     s.push_str(&format!("  home Region       {}\n", lz.home_region));
     s.push_str(&format!(
@@ -164,7 +166,7 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
         for e in &r.pv1.enablements {
             rows.push(vec![
                 e.ou_path.clone(),
-                e.status.clone(),
+                e.status.to_string(),
                 e.identifier_form.clone(),
                 e.allowed_regions.join(","),
                 if e.exempted_actions.is_empty() {

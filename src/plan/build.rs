@@ -20,7 +20,7 @@ use super::model::*;
 use super::pv1;
 use crate::detect::{self, DenyState, Quotas};
 use crate::error::{Error, ErrorKind};
-use crate::model::arn_region;
+use crate::model::{DriftStatus, EnablementStatus, LandingZoneStatus, arn_region};
 use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
 use crate::snapshot::{GUARDRAIL_PREFIX, Snapshot};
 
@@ -297,7 +297,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             )
         }
     };
-    if s.landing_zone.status != "ACTIVE" {
+    if s.landing_zone.status != LandingZoneStatus::Active {
         warnings.push(format!(
             "the landing zone is {} now; apply waits for ACTIVE",
             s.landing_zone.status
@@ -715,7 +715,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                         extra_actions.join(", ")
                     ));
                 }
-                if c.drift_status.as_deref() == Some("DRIFTED") {
+                if c.drift_status == Some(DriftStatus::Drifted) {
                     errors.push(format!(
                         "PV.1 on {} ({}) has drifted: Control Tower refuses UpdateEnabledControl; disable and re-enable it (or re-register the OU) first",
                         ou.name, ou.id
@@ -731,7 +731,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         let action = match current {
             None => "enable",
             Some(c) => {
-                let same = c.status == "SUCCEEDED"
+                let same = c.status == EnablementStatus::Succeeded
                     && same_set(&param(&c.parameters, "AllowedRegions"), &regions)
                     && same_set(&param(&c.parameters, "ExemptedActions"), &exempted_actions)
                     && same_set(&param(&c.parameters, "ExemptedPrincipalArns"), &principals);

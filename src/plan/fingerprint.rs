@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::model::{EnablementStatus, LandingZoneStatus};
 use crate::snapshot::Snapshot;
 
 /// Lowercase hex sha256 of `bytes`.
@@ -28,8 +29,9 @@ struct Normalised<'a> {
     ous: Vec<(&'a str, &'a str, &'a str, bool, &'a [String])>,
     accounts: Vec<(&'a str, &'a str, &'a [String])>,
     policies: Vec<(&'a str, &'a str, String)>,
-    enabled_controls: Vec<(&'a str, &'a str, &'a str, String)>,
-    landing_zone: (&'a str, &'a str, &'a str, &'a [String]),
+    // Statuses serialize as AWS spells them, as the strings they once were.
+    enabled_controls: Vec<(&'a str, &'a str, &'a EnablementStatus, String)>,
+    landing_zone: (&'a str, &'a str, &'a LandingZoneStatus, &'a [String]),
     profiles: BTreeMap<&'a str, Vec<(&'a str, &'a [String])>>,
 }
 
@@ -81,7 +83,7 @@ pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::discover::ProfilesByRe
                 (
                     c.target.as_str(),
                     c.control_identifier.as_str(),
-                    c.status.as_str(),
+                    &c.status,
                     serde_json::to_string(&params).unwrap_or_default(),
                 )
             })
@@ -89,7 +91,7 @@ pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::discover::ProfilesByRe
         landing_zone: (
             snapshot.landing_zone.arn.as_str(),
             snapshot.landing_zone.version.as_str(),
-            snapshot.landing_zone.status.as_str(),
+            &snapshot.landing_zone.status,
             snapshot.landing_zone.governed_regions.as_slice(),
         ),
         profiles: profiles

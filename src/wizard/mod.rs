@@ -147,8 +147,8 @@ mod tests {
                     }
                 })
                 .collect(),
-            kind: "SYSTEM_DEFINED".into(),
-            status: "ACTIVE".into(),
+            kind: crate::model::ProfileType::SystemDefined,
+            status: crate::model::ProfileStatus::Active,
         }
     }
 
@@ -196,7 +196,7 @@ mod tests {
         let mut app = profile("chatapp01", "us-east-1", &["us-east-1", "us-east-2"]);
         app.arn =
             "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/chatapp01".into();
-        app.kind = crate::model::APPLICATION_PROFILE_TYPE.into();
+        app.kind = crate::model::ProfileType::Application;
         let mut read: ProfilesByRegion = BTreeMap::new();
         read.insert(
             "us-east-1".into(),

@@ -318,7 +318,7 @@ async fn existing_pv1_is_updated_or_left_alone() {
         let op = op.as_str();
         assert!(
             eventually(Duration::from_secs(10), || async move {
-                ct.get_control_operation(op).await.unwrap().status == "SUCCEEDED"
+                ct.get_control_operation(op).await.unwrap().status == ctmigrate::model::OperationStatus::Succeeded
             })
             .await
         );

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ctmigrate::aws::{Apis, Bedrock, ControlTower, EnabledControlQuery, Organizations};
-use ctmigrate::model::ControlParameter;
+use ctmigrate::model::{ControlParameter, EnablementStatus, LandingZoneStatus, OperationStatus};
 use ctmigrate::sandbox::{self, FaultSpec, Settings};
 use serde_json::{Value, json};
 
@@ -27,8 +27,8 @@ async fn wait_op<C: ControlTower>(ct: &C, id: &str) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let op = ct.get_control_operation(id).await.unwrap();
-        if op.status != "IN_PROGRESS" || tokio::time::Instant::now() > deadline {
-            return op.status;
+        if op.status != OperationStatus::InProgress || tokio::time::Instant::now() > deadline {
+            return op.status.to_string();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -66,11 +66,11 @@ async fn control_operations_are_asynchronous_and_manage_the_pv1_statement() {
         .unwrap();
     let arn = arn.expect("EnableControl returns the enabled control ARN");
     let first = ct.get_control_operation(&op).await.unwrap();
-    assert_eq!(first.status, "IN_PROGRESS");
+    assert_eq!(first.status, OperationStatus::InProgress);
     assert_eq!(first.kind, "ENABLE_CONTROL");
     assert_eq!(
         ct.get_enabled_control(&arn).await.unwrap().status,
-        "UNDER_CHANGE"
+        EnablementStatus::UnderChange
     );
     assert!(
         statement_on(&orgs, "ou-sb01-sandbox0", "CTMULTISERVICEPV1")
@@ -81,7 +81,7 @@ async fn control_operations_are_asynchronous_and_manage_the_pv1_statement() {
 
     assert_eq!(wait_op(&ct, &op).await, "SUCCEEDED");
     let details = ct.get_enabled_control(&arn).await.unwrap();
-    assert_eq!(details.status, "SUCCEEDED");
+    assert_eq!(details.status, EnablementStatus::Succeeded);
     assert_eq!(
         details.parameters[0].value,
         json!(["ap-northeast-1", "us-east-1"])
@@ -269,7 +269,7 @@ async fn at_most_ten_control_operations_run_at_once() {
         "{e}"
     );
     let in_progress = ct
-        .list_control_operations(Some("IN_PROGRESS"))
+        .list_control_operations(Some(OperationStatus::InProgress))
         .await
         .unwrap();
     assert_eq!(in_progress.len(), 10);
@@ -613,7 +613,7 @@ async fn faults_are_injected_and_the_sdk_retries_transient_ones() {
     );
     assert_eq!(
         ct.get_enabled_control(&arn.unwrap()).await.unwrap().status,
-        "FAILED"
+        EnablementStatus::Failed
     );
 }
 
@@ -639,7 +639,7 @@ async fn the_console_step_turns_the_region_deny_off_and_the_timeline_records_cov
     let receipt = sandbox::console_region_deny(sb.path(), false).unwrap();
     assert_eq!(
         ct.get_landing_zone(&lz_arn).await.unwrap().status,
-        "PROCESSING"
+        LandingZoneStatus::Processing
     );
     let busy = ct
         .enable_control(
@@ -656,7 +656,7 @@ async fn the_console_step_turns_the_region_deny_off_and_the_timeline_records_cov
     let (ct2, lz2) = (&ct, lz_arn.as_str());
     assert!(
         eventually(Duration::from_secs(10), || async move {
-            ct2.get_landing_zone(lz2).await.unwrap().status == "ACTIVE"
+            ct2.get_landing_zone(lz2).await.unwrap().status == LandingZoneStatus::Active
         })
         .await
     );
@@ -684,8 +684,8 @@ async fn the_console_step_turns_the_region_deny_off_and_the_timeline_records_cov
     let ops = ct.list_landing_zone_operations().await.unwrap();
     let update = ops.iter().find(|o| o.id == receipt.operation_id).unwrap();
     assert_eq!(
-        (update.kind.as_str(), update.status.as_str()),
-        ("UPDATE", "SUCCEEDED")
+        (update.kind.as_str(), &update.status),
+        ("UPDATE", &OperationStatus::Succeeded)
     );
 
     let timeline = sandbox::timeline(sb.path()).unwrap();

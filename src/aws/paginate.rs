@@ -1,0 +1,52 @@
+//! Every list call follows every page the same way: the SDK's paginator,
+//! collected, with the failure mapped once into an [`AwsError`] that names
+//! the service and the operation. The adapters write a list call as one
+//! [`items!`] or [`pages!`] line.
+
+use aws_sdk_organizations::config::http::HttpResponse;
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+
+use super::AwsError;
+
+/// Every item (or page) the paginator `stream` yields, in order.
+pub(super) async fn all<T, E>(
+    service: &'static str,
+    operation: &'static str,
+    stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<Vec<T>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    stream
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::from_sdk(service, operation, e))
+}
+
+/// Every item of `request` (a fluent builder whose paginator yields items),
+/// or the function returns the mapped error.
+macro_rules! items {
+    ($service:expr, $operation:literal, $request:expr) => {
+        $crate::aws::paginate::all(
+            $service,
+            $operation,
+            $request.into_paginator().items().send(),
+        )
+        .await?
+    };
+}
+
+/// Every item of `request` (a fluent builder whose paginator yields whole
+/// pages); `$field` names the page's list of items.
+macro_rules! pages {
+    ($service:expr, $operation:literal, $request:expr, $field:ident) => {
+        $crate::aws::paginate::all($service, $operation, $request.into_paginator().send())
+            .await?
+            .iter()
+            .flat_map(|page| page.$field().iter().cloned())
+            .collect::<Vec<_>>()
+    };
+}
+
+pub(super) use {items, pages};
