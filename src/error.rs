@@ -6,6 +6,7 @@
 //! underlying causes. Rendering happens once, in `output::render_error`.
 //! Lower modules return their own typed errors; this module converts them.
 
+use crate::apply::{JournalError, RunError};
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::sandbox::SandboxError;
 
@@ -57,6 +58,8 @@ pub enum ErrorKind {
     Permission,
     Config,
     Aws,
+    /// A step, check or verification failed (the journal says what was done).
+    Failed,
     Internal,
     /// Ctrl-C at a prompt: nothing was changed.
     Interrupted,
@@ -109,7 +112,7 @@ impl Error {
             ErrorKind::Unreachable => Exit::Unavailable,
             ErrorKind::Permission => Exit::Permission,
             ErrorKind::Config => Exit::Config,
-            ErrorKind::Aws | ErrorKind::Internal => Exit::Failure,
+            ErrorKind::Aws | ErrorKind::Failed | ErrorKind::Internal => Exit::Failure,
             ErrorKind::Interrupted => Exit::Interrupted,
             ErrorKind::Changed => Exit::Changed,
         }
@@ -136,6 +139,69 @@ impl Error {
                     .hint("wait a minute and run the command again; other automation may be calling the same APIs")
             }
             _ => Error::new(ErrorKind::Aws, format!("AWS refused a request while {what}")).cause(detail),
+        }
+    }
+}
+
+impl From<JournalError> for Error {
+    fn from(e: JournalError) -> Error {
+        match e {
+            JournalError::Locked { path, holder } => Error::new(
+                ErrorKind::Locked,
+                format!("journal `{}` is in use by {holder}", path.display()),
+            )
+            .hint("wait for that run to finish (`ctmigrate status --journal …` shows where it stands); two runs on one organization at once are refused"),
+            JournalError::ForeignLock { path, holder } => Error::new(
+                ErrorKind::Locked,
+                format!(
+                    "journal `{}` is locked by {holder}, on another host",
+                    path.display()
+                ),
+            )
+            .hint("make sure that run has ended, then add --force-unlock"),
+            JournalError::Missing { path } => Error::new(
+                ErrorKind::InvalidInput,
+                format!("journal `{}` does not exist", path.display()),
+            )
+            .hint("pass the .journal.jsonl file that `ctmigrate apply` wrote beside the plan"),
+            JournalError::Exists { path } => Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "journal `{}` already exists: an apply of this plan has started",
+                    path.display()
+                ),
+            )
+            .hint(format!(
+                "continue it with `ctmigrate resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `ctmigrate rollback --journal {0}`",
+                path.display()
+            )),
+            JournalError::Corrupt { .. } => Error::new(ErrorKind::InvalidInput, e.to_string())
+                .hint("the journal was edited or damaged; restore it from a copy, or inspect the organization with `ctmigrate detect`"),
+            JournalError::Io { .. } => Error::new(ErrorKind::Internal, e.to_string())
+                .hint("check the directory's permissions and free space; the run stopped at the failed write and sent nothing to AWS after it"),
+        }
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(e: RunError) -> Error {
+        match e {
+            RunError::Journal(j) => Error::from(j),
+            RunError::JournalStopped => Error::new(ErrorKind::Internal, e.to_string())
+                .hint("check the directory's permissions and free space, then resume"),
+            RunError::Aws(a) => Error::aws("applying the plan", *a),
+            RunError::Step(m) => Error::new(ErrorKind::Failed, m),
+            RunError::Plan(m) => Error::new(ErrorKind::InvalidInput, m)
+                .hint("the journal and its plan do not fit together; `ctmigrate status --journal …` shows what the journal recorded"),
+            RunError::Drifted(changes) => {
+                let mut e = Error::new(
+                    ErrorKind::Changed,
+                    "stopped: the organization changed in a way ctmigrate does not undo",
+                )
+                .hint("fix each change named above (or plan again), then run the command again");
+                e.causes = changes;
+                e
+            }
         }
     }
 }

@@ -17,10 +17,11 @@ use serde_json::{Value, json};
 use super::journal::Event;
 use super::live::{self, control_parameters, normalise_parameters, parameters_json};
 use super::poll::next_poll;
-use super::{Run, RunError, describe, resolve_call};
+use super::{ReportKind, Run, RunError, resolve_action};
 use crate::aws::{AwsError, ControlTower, Identity, Organizations};
 use crate::model::{ControlOperation, EnablementStatus, OperationStatus, Tag};
-use crate::plan::{ApiCall, Expectation, Stage};
+use crate::plan::action::UpdateControlInput;
+use crate::plan::{Action, Expectation, Stage};
 
 /// Control operations that may end FAILED for one step in one run before it stops.
 const MAX_FAILED_OPERATIONS: usize = 3;
@@ -46,10 +47,6 @@ enum Observed {
     Conflict(String),
 }
 
-fn field<'v>(input: &'v Value, key: &str) -> &'v str {
-    input.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
 impl<O, C, I> Run<'_, O, C, I>
 where
     O: Organizations + Sync,
@@ -61,7 +58,7 @@ where
         &self,
         stage: &Stage,
         step_id: &str,
-        call: &ApiCall,
+        action: &Action,
         precondition: &[Expectation],
         postcondition: &[Expectation],
         undo: bool,
@@ -69,15 +66,15 @@ where
         let mut tries = Tries::default();
         loop {
             let progress = self.progress();
-            let resolved = resolve_call(call, &progress).map_err(RunError::Invalid)?;
+            let resolved = resolve_action(action, &progress)?;
             let observed = match self.observe(&resolved).await {
                 Ok(o) => o,
-                Err(e) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
+                Err(RunError::Aws(e)) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
                     tries.transient += 1;
                     tokio::time::sleep(live::backoff(tries.transient, e.retry_after_secs)).await;
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             };
             match observed {
                 Observed::Done(outputs) => {
@@ -95,10 +92,14 @@ where
                             skipped: !was_started,
                         })?;
                         self.say(
-                            if was_started { "done" } else { "skipped" },
+                            if was_started {
+                                ReportKind::Done
+                            } else {
+                                ReportKind::Skipped
+                            },
                             Some(&stage.id),
                             Some(step_id),
-                            format!("undone: {}", describe(&resolved)),
+                            format!("undone: {resolved}"),
                         );
                         return Ok(());
                     }
@@ -108,7 +109,7 @@ where
                         skipped: !was_started,
                     })?;
                     if let Some(why) = self.verify_post(postcondition).await? {
-                        return Err(RunError::Invalid(format!(
+                        return Err(RunError::Step(format!(
                             "{step_id}: the call succeeded but {why}"
                         )));
                     }
@@ -117,22 +118,22 @@ where
                     })?;
                     self.say(
                         if was_started || tries.acted {
-                            "done"
+                            ReportKind::Done
                         } else {
-                            "skipped"
+                            ReportKind::Skipped
                         },
                         Some(&stage.id),
                         Some(step_id),
                         if was_started || tries.acted {
-                            describe(&resolved)
+                            resolved.to_string()
                         } else {
-                            format!("already in place: {}", describe(&resolved))
+                            format!("already in place: {resolved}")
                         },
                     );
                     return Ok(());
                 }
                 Observed::Conflict(why) => {
-                    return Err(RunError::Invalid(format!("{step_id}: {why}")));
+                    return Err(RunError::Step(format!("{step_id}: {why}")));
                 }
                 Observed::InProgress {
                     operation,
@@ -144,7 +145,7 @@ where
                             .running_operation_on(&enabled_control)
                             .await?
                             .ok_or_else(|| {
-                                RunError::Invalid(format!(
+                                RunError::Step(format!(
                                     "{step_id}: {enabled_control} is under change but no running operation was found"
                                 ))
                             })?,
@@ -174,16 +175,15 @@ where
                 Observed::FailedControl { enabled_control } => {
                     // Re-apply with the planned parameters: UpdateEnabledControl
                     // re-runs a FAILED control even with unchanged parameters.
-                    let params = resolved
-                        .input
-                        .get("parameters")
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    let reapply = ApiCall {
-                        service: "controltower".into(),
-                        operation: "UpdateEnabledControl".into(),
-                        input: json!({"enabledControlIdentifier": enabled_control, "parameters": params}),
+                    let parameters = match &resolved {
+                        Action::EnableControl(c) => c.parameters.clone(),
+                        Action::UpdateEnabledControl(c) => c.parameters.clone(),
+                        _ => Value::Null,
                     };
+                    let reapply = Action::UpdateEnabledControl(UpdateControlInput {
+                        enabled_control_identifier: enabled_control.clone(),
+                        parameters,
+                    });
                     let before = json!({"enabled_control": enabled_control, "status": "FAILED"});
                     self.start(step_id, &reapply, before, undo).await?;
                     let result = self.act(stage, step_id, &reapply, undo).await;
@@ -195,9 +195,7 @@ where
                         && !undo
                         && let Some(why) = self.live.check_all(precondition, &self.targets).await?
                     {
-                        return Err(RunError::Invalid(format!(
-                            "{step_id}: not as planned: {why}"
-                        )));
+                        return Err(RunError::Step(format!("{step_id}: not as planned: {why}")));
                     }
                     self.start(step_id, &resolved, before, undo).await?;
                     let result = self.act(stage, step_id, &resolved, undo).await;
@@ -215,7 +213,7 @@ where
         &self,
         stage: &Stage,
         step_id: &str,
-        result: Result<Option<bool>, AwsError>,
+        result: Result<Option<bool>, RunError>,
         answer_may_be_lost: bool,
         tries: &mut Tries,
     ) -> Result<(), RunError> {
@@ -226,11 +224,11 @@ where
                     one_more_failure(step_id, &mut tries.failed_ops)?;
                 }
             }
-            Err(e) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
+            Err(RunError::Aws(e)) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
                 tries.transient += 1;
                 self.retry_later(stage, step_id, &e, tries.transient).await;
             }
-            Err(e)
+            Err(RunError::Aws(e))
                 if answer_may_be_lost
                     && (e.is("DuplicatePolicyException")
                         || e.is("DuplicatePolicyAttachmentException")
@@ -239,14 +237,19 @@ where
             {
                 tries.acted = true;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
         Ok(())
     }
 
     /// Says why a call is retried, then waits the backoff for `attempt`.
     async fn retry_later(&self, stage: &Stage, step_id: &str, e: &AwsError, attempt: u32) {
-        self.say("retry", Some(&stage.id), Some(step_id), e.to_string());
+        self.say(
+            ReportKind::Retry,
+            Some(&stage.id),
+            Some(step_id),
+            e.to_string(),
+        );
         tokio::time::sleep(live::backoff(attempt, e.retry_after_secs)).await;
     }
 
@@ -279,7 +282,7 @@ where
     async fn start(
         &self,
         step: &str,
-        request: &ApiCall,
+        request: &Action,
         before: Value,
         undo: bool,
     ) -> Result<(), RunError> {
@@ -298,124 +301,87 @@ where
     }
 
     /// Sends one mutating call; a control operation is journaled as soon as
-    /// its id is known and then awaited.
+    /// its id is known and then awaited. Nothing is sent once a journal
+    /// write has failed.
     pub(super) async fn act(
         &self,
         stage: &Stage,
         step: &str,
-        call: &ApiCall,
+        action: &Action,
         undo: bool,
-    ) -> Result<Option<bool>, AwsError> {
-        let i = &call.input;
+    ) -> Result<Option<bool>, RunError> {
+        self.journal_intact()?;
         let orgs = self.live.orgs;
         let ct = self.live.ct;
-        let operation: Option<(String, Option<String>)> =
-            match (call.service.as_str(), call.operation.as_str()) {
-                ("organizations", "CreatePolicy") => {
-                    let tags: Vec<Tag> = i
-                        .get("Tags")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .map(|t| Tag {
-                                    key: field(t, "Key").to_string(),
-                                    value: field(t, "Value").to_string(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    orgs.create_policy(
-                        field(i, "Name"),
-                        field(i, "Description"),
-                        field(i, "Content"),
-                        &tags,
-                    )
+        let operation: (String, Option<String>) = match action {
+            Action::CreatePolicy(p) => {
+                let tags: Vec<Tag> = p
+                    .tags
+                    .iter()
+                    .map(|t| Tag {
+                        key: t.key.clone(),
+                        value: t.value.clone(),
+                    })
+                    .collect();
+                orgs.create_policy(&p.name, &p.description, &p.content, &tags)
                     .await?;
-                    None
-                }
-                ("organizations", "UpdatePolicy") => {
-                    orgs.update_policy_content(field(i, "PolicyId"), field(i, "Content"))
-                        .await?;
-                    None
-                }
-                ("organizations", "DeletePolicy") => {
-                    orgs.delete_policy(field(i, "PolicyId")).await?;
-                    None
-                }
-                ("organizations", "AttachPolicy") => {
-                    orgs.attach_policy(field(i, "PolicyId"), field(i, "TargetId"))
-                        .await?;
-                    None
-                }
-                ("organizations", "DetachPolicy") => {
-                    orgs.detach_policy(field(i, "PolicyId"), field(i, "TargetId"))
-                        .await?;
-                    None
-                }
-                ("controltower", "EnableControl") => {
-                    let params = control_parameters(i.get("parameters").unwrap_or(&Value::Null));
-                    let (op, arn) = ct
-                        .enable_control(
-                            field(i, "controlIdentifier"),
-                            field(i, "targetIdentifier"),
-                            &params,
-                        )
-                        .await?;
-                    Some((op, arn))
-                }
-                ("controltower", "DisableControl") => {
-                    let arn = field(i, "enabledControlIdentifier");
-                    Some((ct.disable_control(arn).await?, Some(arn.to_string())))
-                }
-                ("controltower", "UpdateEnabledControl") => {
-                    let arn = field(i, "enabledControlIdentifier");
-                    let params = control_parameters(i.get("parameters").unwrap_or(&Value::Null));
-                    Some((
-                        ct.update_enabled_control(arn, &params).await?,
-                        Some(arn.to_string()),
-                    ))
-                }
-                (service, op) => {
-                    return Err(AwsError {
-                        service: "ctmigrate",
-                        operation: "apply",
-                        kind: crate::aws::AwsErrorKind::Other(format!(
-                            "the plan asks for {service}:{op}, which apply does not perform"
-                        )),
-                        retry_after_secs: None,
-                    });
-                }
-            };
-        if let Some((op, arn)) = operation {
-            if let Err(e) = self.record_operation(step, &op, arn.as_deref(), undo) {
-                return Err(AwsError {
-                    service: "ctmigrate",
-                    operation: "journal",
-                    kind: crate::aws::AwsErrorKind::Other(e.to_string()),
-                    retry_after_secs: None,
-                });
+                return Ok(None);
             }
-            self.say(
-                "operation",
-                Some(&stage.id),
-                Some(step),
-                if undo {
-                    format!("undo: Control Tower operation {op} started")
-                } else {
-                    format!("Control Tower operation {op} started")
-                },
-            );
-            return match self.wait_operation(stage, step, &op, true).await {
-                Ok(succeeded) => Ok(Some(succeeded)),
-                Err(e) => Err(AwsError {
-                    service: "ctmigrate",
-                    operation: "wait",
-                    kind: crate::aws::AwsErrorKind::Other(e.to_string()),
-                    retry_after_secs: None,
-                }),
-            };
-        }
-        Ok(None)
+            Action::UpdatePolicy(p) => {
+                orgs.update_policy_content(&p.policy_id, &p.content).await?;
+                return Ok(None);
+            }
+            Action::DeletePolicy(p) => {
+                orgs.delete_policy(&p.policy_id).await?;
+                return Ok(None);
+            }
+            Action::AttachPolicy(p) => {
+                orgs.attach_policy(&p.policy_id, &p.target_id).await?;
+                return Ok(None);
+            }
+            Action::DetachPolicy(p) => {
+                orgs.detach_policy(&p.policy_id, &p.target_id).await?;
+                return Ok(None);
+            }
+            Action::EnableControl(c) => {
+                let params = control_parameters(&c.parameters);
+                ct.enable_control(&c.control_identifier, &c.target_identifier, &params)
+                    .await?
+            }
+            Action::DisableControl(c) => {
+                let arn = &c.enabled_control_identifier;
+                (ct.disable_control(arn).await?, Some(arn.clone()))
+            }
+            Action::UpdateEnabledControl(c) => {
+                let arn = &c.enabled_control_identifier;
+                let params = control_parameters(&c.parameters);
+                (
+                    ct.update_enabled_control(arn, &params).await?,
+                    Some(arn.clone()),
+                )
+            }
+            Action::GetCallerIdentity
+            | Action::GetLandingZone(_)
+            | Action::ListControlOperations(_)
+            | Action::ListPoliciesForTarget(_) => {
+                return Err(RunError::Step(format!(
+                    "{step}: {action} only reads; apply checks it instead of sending it"
+                )));
+            }
+        };
+        let (op, arn) = operation;
+        self.record_operation(step, &op, arn.as_deref(), undo)?;
+        self.say(
+            ReportKind::Operation,
+            Some(&stage.id),
+            Some(step),
+            if undo {
+                format!("undo: Control Tower operation {op} started")
+            } else {
+                format!("Control Tower operation {op} started")
+            },
+        );
+        Ok(Some(self.wait_operation(stage, step, &op, true).await?))
     }
 
     /// Polls a control operation until it ends (see [`next_poll`]).
@@ -435,8 +401,10 @@ where
             let asked_at = started.elapsed();
             let op: ControlOperation =
                 live::retry(|| self.live.ct.get_control_operation(operation)).await?;
-            if matches!(op.status, OperationStatus::Succeeded | OperationStatus::Failed)
-                && fresh
+            if matches!(
+                op.status,
+                OperationStatus::Succeeded | OperationStatus::Failed
+            ) && fresh
                 && let Some(running) = last_running
                 && let Ok(mut ends) = self.operation_ends.lock()
             {
@@ -452,7 +420,7 @@ where
                         message: message.clone(),
                     })?;
                     self.say(
-                        "retry",
+                        ReportKind::Retry,
                         Some(&stage.id),
                         Some(step),
                         format!("Control Tower operation {operation} FAILED: {message}"),
@@ -462,7 +430,7 @@ where
                 _ => {}
             }
             if started.elapsed() > OPERATION_TIMEOUT {
-                return Err(RunError::Invalid(format!(
+                return Err(RunError::Step(format!(
                     "Control Tower operation {operation} is still {} after {}",
                     op.status,
                     crate::plan::human_duration(OPERATION_TIMEOUT.as_secs())
@@ -491,36 +459,36 @@ where
         {
             return Ok(Some(op));
         }
-        let ops = live::retry(|| self.live.ct.list_control_operations(Some(OperationStatus::InProgress))).await?;
+        let ops = live::retry(|| {
+            self.live
+                .ct
+                .list_control_operations(Some(OperationStatus::InProgress))
+        })
+        .await?;
         Ok(ops
             .into_iter()
             .find(|o| o.enabled_control.as_deref() == Some(enabled_control))
             .map(|o| o.id))
     }
 
-    /// Where a call's effect stands now.
-    async fn observe(&self, call: &ApiCall) -> Result<Observed, AwsError> {
-        let i = &call.input;
+    /// Where an action's effect stands now.
+    async fn observe(&self, action: &Action) -> Result<Observed, RunError> {
+        self.journal_intact()?;
         let l = &self.live;
-        Ok(match (call.service.as_str(), call.operation.as_str()) {
-            ("organizations", "CreatePolicy") => {
-                let name = field(i, "Name");
+        Ok(match action {
+            Action::CreatePolicy(planned) => {
+                let name = &planned.name;
                 match l.policy_by_name(name).await? {
                     None => Observed::NotDone(json!({"policy": null, "name": name})),
-                    Some(p) if p.content == field(i, "Content") => {
+                    Some(p) if p.content == planned.content => {
                         // Adopt it only if it carries every tag the plan gives it:
                         // found by name and tag, never someone else's policy.
                         let have = l.tags(&p.summary.id).await?;
-                        let missing: Vec<String> = i
-                            .get("Tags")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter(|t| {
-                                have.get(field(t, "Key")).map(String::as_str)
-                                    != Some(field(t, "Value"))
-                            })
-                            .map(|t| format!("{}={}", field(t, "Key"), field(t, "Value")))
+                        let missing: Vec<String> = planned
+                            .tags
+                            .iter()
+                            .filter(|t| have.get(&t.key) != Some(&t.value))
+                            .map(|t| format!("{}={}", t.key, t.value))
                             .collect();
                         if missing.is_empty() {
                             Observed::Done(BTreeMap::from([("PolicyId".to_string(), p.summary.id)]))
@@ -538,18 +506,18 @@ where
                     )),
                 }
             }
-            ("organizations", "UpdatePolicy") => {
-                let id = field(i, "PolicyId");
+            Action::UpdatePolicy(planned) => {
+                let id = &planned.policy_id;
                 match l.policy(id).await? {
                     None => Observed::Conflict(format!("policy {id} does not exist")),
-                    Some(p) if p.content == field(i, "Content") => {
-                        Observed::Done(BTreeMap::from([("PolicyId".to_string(), id.to_string())]))
+                    Some(p) if p.content == planned.content => {
+                        Observed::Done(BTreeMap::from([("PolicyId".to_string(), id.clone())]))
                     }
                     Some(p) => Observed::NotDone(json!({"PolicyId": id, "Content": p.content})),
                 }
             }
-            ("organizations", "DeletePolicy") => {
-                let id = field(i, "PolicyId");
+            Action::DeletePolicy(planned) => {
+                let id = &planned.policy_id;
                 match l.policy(id).await? {
                     None => Observed::Done(BTreeMap::new()),
                     Some(p) => Observed::NotDone(
@@ -557,11 +525,11 @@ where
                     ),
                 }
             }
-            ("organizations", "AttachPolicy") | ("organizations", "DetachPolicy") => {
-                let (id, target) = (field(i, "PolicyId"), field(i, "TargetId"));
+            Action::AttachPolicy(planned) | Action::DetachPolicy(planned) => {
+                let (id, target) = (&planned.policy_id, &planned.target_id);
                 let attached = l.attached(target).await?;
-                let is_attached = attached.iter().any(|p| p.id == id);
-                let want = call.operation == "AttachPolicy";
+                let is_attached = attached.iter().any(|p| &p.id == id);
+                let want = matches!(action, Action::AttachPolicy(_));
                 if is_attached == want {
                     Observed::Done(BTreeMap::new())
                 } else {
@@ -571,9 +539,9 @@ where
                     }))
                 }
             }
-            ("controltower", "EnableControl") => {
-                let target = field(i, "targetIdentifier");
-                let planned = normalise_parameters(i.get("parameters").unwrap_or(&Value::Null));
+            Action::EnableControl(planned) => {
+                let target = &planned.target_identifier;
+                let wanted = normalise_parameters(&planned.parameters);
                 match l.pv1_on(target).await? {
                     None => Observed::NotDone(
                         json!({"targetIdentifier": target, "enabled_control": null}),
@@ -586,7 +554,7 @@ where
                         EnablementStatus::Failed => Observed::FailedControl {
                             enabled_control: c.arn,
                         },
-                        _ if normalise_parameters(&parameters_json(&c.parameters)) == planned => {
+                        _ if normalise_parameters(&parameters_json(&c.parameters)) == wanted => {
                             Observed::Done(BTreeMap::from([("arn".to_string(), c.arn)]))
                         }
                         _ => Observed::Conflict(format!(
@@ -597,27 +565,33 @@ where
                     },
                 }
             }
-            ("controltower", "UpdateEnabledControl") | ("controltower", "DisableControl") => {
-                let arn = field(i, "enabledControlIdentifier");
-                let disable = call.operation == "DisableControl";
+            Action::DisableControl(planned) => {
+                let arn = &planned.enabled_control_identifier;
                 match l.enabled_control(arn).await? {
-                    None if disable => Observed::Done(BTreeMap::new()),
+                    None => Observed::Done(BTreeMap::new()),
+                    Some(c) if c.status == EnablementStatus::UnderChange => Observed::InProgress {
+                        operation: c.last_operation.clone(),
+                        enabled_control: c.arn,
+                    },
+                    Some(c) => Observed::NotDone(json!({
+                        "enabledControlIdentifier": arn,
+                        "parameters": parameters_json(&c.parameters),
+                        "status": c.status,
+                    })),
+                }
+            }
+            Action::UpdateEnabledControl(planned) => {
+                let arn = &planned.enabled_control_identifier;
+                match l.enabled_control(arn).await? {
                     None => Observed::Conflict(format!("enabled control {arn} does not exist")),
                     Some(c) if c.status == EnablementStatus::UnderChange => Observed::InProgress {
                         operation: c.last_operation.clone(),
                         enabled_control: c.arn,
                     },
-                    Some(c) if disable => Observed::NotDone(json!({
-                        "enabledControlIdentifier": arn,
-                        "parameters": parameters_json(&c.parameters),
-                        "status": c.status,
-                    })),
                     Some(c)
                         if c.status == EnablementStatus::Succeeded
                             && normalise_parameters(&parameters_json(&c.parameters))
-                                == normalise_parameters(
-                                    i.get("parameters").unwrap_or(&Value::Null),
-                                ) =>
+                                == normalise_parameters(&planned.parameters) =>
                     {
                         Observed::Done(BTreeMap::from([("arn".to_string(), c.arn)]))
                     }
@@ -628,9 +602,12 @@ where
                     })),
                 }
             }
-            (service, op) => Observed::Conflict(format!(
-                "the plan asks for {service}:{op}, which apply does not perform"
-            )),
+            Action::GetCallerIdentity
+            | Action::GetLandingZone(_)
+            | Action::ListControlOperations(_)
+            | Action::ListPoliciesForTarget(_) => {
+                Observed::Conflict(format!("{action} only reads; nothing to converge"))
+            }
         })
     }
 }
@@ -651,7 +628,7 @@ struct Tries {
 fn one_more_failure(step_id: &str, failed_ops: &mut usize) -> Result<(), RunError> {
     *failed_ops += 1;
     if *failed_ops >= MAX_FAILED_OPERATIONS {
-        return Err(RunError::Invalid(format!(
+        return Err(RunError::Step(format!(
             "{step_id}: {failed_ops} control operations ended FAILED; see the Control Tower console, then resume"
         )));
     }

@@ -207,7 +207,9 @@ where
     I: Identity + Sync,
 {
     let ops = super::live::retry(|| live.ct.list_landing_zone_operations()).await?;
-    Ok(ops.into_iter().find(|o| o.status == OperationStatus::InProgress))
+    Ok(ops
+        .into_iter()
+        .find(|o| o.status == OperationStatus::InProgress))
 }
 
 /// Reads the coverage of every target of `plan`.

@@ -23,10 +23,11 @@ use std::time::{Duration, Instant};
 
 use super::coverage::{self, Coverage, DriftKind};
 use super::journal::Event;
-use super::{Outcome, Report, Run, RunError, console_on_instructions};
+use super::{Outcome, Report, ReportKind, Run, RunError, console_on_instructions};
 use crate::aws::{ControlTower, Identity, Organizations};
 use crate::model::{LandingZoneOperation, OperationStatus};
-use crate::plan::{Expectation, Stage};
+use crate::plan::action::EnabledControlRef;
+use crate::plan::{Action, Expectation, Stage};
 
 /// Rounds of repair one gate visit makes before it gives up and stops.
 const MAX_REPAIR_ROUNDS: usize = 3;
@@ -56,7 +57,7 @@ where
         Ok(coverage::read(&self.live, self.plan).await?)
     }
 
-    fn report_full(&self, kind: &'static str, stage: &Stage, step: &str, message: String) {
+    fn report_full(&self, kind: ReportKind, stage: &Stage, step: &str, message: String) {
         (self.report)(&Report {
             kind,
             stage: Some(stage.id.clone()),
@@ -75,7 +76,7 @@ where
         op: &LandingZoneOperation,
     ) -> Result<LandingZoneWait, RunError> {
         self.report_full(
-            "waiting",
+            ReportKind::Waiting,
             stage,
             step,
             format!(
@@ -93,7 +94,7 @@ where
             match now.status {
                 OperationStatus::Succeeded => {
                     self.report_full(
-                        "done",
+                        ReportKind::Done,
                         stage,
                         step,
                         format!(
@@ -148,7 +149,7 @@ where
                     step: step.to_string(),
                     error: error.clone(),
                 })?;
-                self.report_full("failed", stage, step, error.clone());
+                self.report_full(ReportKind::Failed, stage, step, error.clone());
                 Ok(Some(Outcome::Failed {
                     step: step.to_string(),
                     error,
@@ -183,7 +184,7 @@ where
                 changes: changes.clone(),
             })?;
             self.report_full(
-                "failed",
+                ReportKind::Failed,
                 stage,
                 &stage.id,
                 format!(
@@ -195,7 +196,7 @@ where
         }
         for u in found.uncovered() {
             self.report_full(
-                "urgent",
+                ReportKind::Urgent,
                 stage,
                 &u.ou_id,
                 format!(
@@ -218,7 +219,7 @@ where
                     change: change.clone(),
                 })?;
                 self.report_full(
-                    "repaired",
+                    ReportKind::Repaired,
                     stage,
                     &step.id,
                     if d.kind == DriftKind::Pv1Drifted {
@@ -273,17 +274,14 @@ where
         step: &str,
         enabled_control: &str,
     ) -> Result<(), RunError> {
-        let call = crate::plan::ApiCall {
-            service: "controltower".into(),
-            operation: "DisableControl".into(),
-            input: serde_json::json!({ "enabledControlIdentifier": enabled_control }),
-        };
-        match self.act(stage, step, &call, false).await {
-            Ok(Some(false)) => Err(RunError::Invalid(format!(
+        let disable = Action::DisableControl(EnabledControlRef {
+            enabled_control_identifier: enabled_control.to_string(),
+        });
+        match self.act(stage, step, &disable, false).await? {
+            Some(false) => Err(RunError::Step(format!(
                 "{step}: disabling the drifted {enabled_control} FAILED"
             ))),
-            Ok(_) => Ok(()),
-            Err(e) => Err(e.into()),
+            _ => Ok(()),
         }
     }
 
@@ -299,7 +297,7 @@ where
         let found = self.coverage().await?;
         if found.drifts.is_empty() {
             self.say(
-                "done",
+                ReportKind::Done,
                 Some(&stage.id),
                 None,
                 "every target still carries PV.1 and the companion SCP as planned (read just now)"
@@ -381,7 +379,7 @@ where
                     stage: stage.id.clone(),
                 })?;
                 (self.report)(&Report {
-                    kind: "waiting",
+                    kind: ReportKind::Waiting,
                     stage: Some(stage.id.clone()),
                     step: Some(id.clone()),
                     message: if turn_on {
@@ -448,7 +446,7 @@ where
             })?;
         }
         self.say(
-            "done",
+            ReportKind::Done,
             Some(&stage.id),
             Some(id),
             match (turn_on, already) {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::plan::ApiCall;
+use crate::plan::Action;
 
 /// Version of the record format.
 pub const JOURNAL_FORMAT_VERSION: u32 = 1;
@@ -70,7 +70,7 @@ pub enum Event {
     /// observed before-image.
     StepStarted {
         step: String,
-        request: Option<ApiCall>,
+        request: Option<Action>,
         before: Value,
     },
     /// A Control Tower operation was accepted.
@@ -126,7 +126,7 @@ pub enum Event {
     /// An undo step (the inverse of `step`) before acting.
     UndoStarted {
         step: String,
-        request: Option<ApiCall>,
+        request: Option<Action>,
     },
     UndoOperationStarted {
         step: String,
@@ -201,7 +201,7 @@ pub struct StartInfo {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepProgress {
     pub started: bool,
-    pub request: Option<ApiCall>,
+    pub request: Option<Action>,
     pub before: Option<Value>,
     pub operations: Vec<String>,
     pub failed_operations: usize,

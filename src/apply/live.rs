@@ -263,7 +263,11 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
             // Checked by the command before the journal is opened.
             Expectation::FingerprintUnchanged { .. } => Ok(None),
             Expectation::NoControlOperationInProgress => {
-                let ops = retry(|| self.ct.list_control_operations(Some(OperationStatus::InProgress))).await?;
+                let ops = retry(|| {
+                    self.ct
+                        .list_control_operations(Some(OperationStatus::InProgress))
+                })
+                .await?;
                 match ops.first() {
                     None => Ok(None),
                     Some(op) => Ok(Some(format!(

@@ -42,10 +42,10 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::aws::{AwsError, ControlTower, Organizations};
-use crate::plan::{ApiCall, Expectation, Plan, Stage, Step};
+use crate::plan::action::MapError;
+use crate::plan::{Action, Expectation, Plan, Stage, Step};
 pub use journal::{Event, Journal, JournalError, Prediction, Progress, Record};
 use live::Live;
 pub use poll::{next_poll, poll_interval};
@@ -86,14 +86,44 @@ impl Default for Options {
     }
 }
 
+/// What a [`Report`] is about (`kind` in `--format json` events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// A stage begins.
+    Stage,
+    /// A step begins.
+    Step,
+    /// A step's (or an undo's, or a wait's) effect is in place.
+    Done,
+    /// Already in place: nothing was sent.
+    Skipped,
+    /// A Control Tower operation started.
+    Operation,
+    /// A transient failure or a FAILED operation: tried again.
+    Retry,
+    /// At the console step: the instructions for the person.
+    Waiting,
+    /// Every step of a stage is verified.
+    Checkpoint,
+    /// Stopped at a checkpoint (window, interruption).
+    Stopped,
+    /// A step failed.
+    Failed,
+    /// The live proof matrix was compared with the prediction.
+    Verified,
+    /// An undo began.
+    Undo,
+    /// Something another actor removed was put back.
+    Repaired,
+    /// A target has no region deny at all.
+    Urgent,
+}
+
 /// Something worth showing while a run goes on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// `stage`, `step`, `done`, `skipped`, `operation`, `retry`, `waiting`,
-    /// `checkpoint`, `stopped`, `failed`, `verified`, `undo`, `repaired`
-    /// (something another actor removed was put back), `urgent` (a target
-    /// has no region deny at all).
-    pub kind: &'static str,
+    pub kind: ReportKind,
     pub stage: Option<String>,
     pub step: Option<String>,
     pub message: String,
@@ -126,15 +156,26 @@ pub enum Outcome {
     Drifted { changes: Vec<String> },
 }
 
-/// A failure of the journal itself, or of reading what a run needs.
+/// Why a run could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// A journal write failed: the run stopped before its next AWS call.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// An earlier journal write of this run failed (another step saw it):
+    /// nothing more was sent.
+    #[error("an earlier journal write failed; nothing more was sent to AWS")]
+    JournalStopped,
     #[error("{0}")]
     Aws(Box<AwsError>),
+    /// A step cannot go on: the live state is not as planned, a control
+    /// operation failed too often or ran too long.
     #[error("{0}")]
-    Invalid(String),
+    Step(String),
+    /// The plan and the journal do not fit together (a placeholder no step
+    /// recorded, a checkpoint the plan does not have).
+    #[error("{0}")]
+    Plan(String),
     /// The organization changed in a way ctmigrate does not undo (journaled).
     #[error("the organization changed: {}", .0.join("; "))]
     Drifted(Vec<String>),
@@ -165,57 +206,48 @@ pub struct Run<'a, O, C, I> {
     deny_gone: AtomicBool,
     /// Held while repairing what other actors removed: one repair at a time.
     repairing: tokio::sync::Mutex<()>,
+    /// A journal write failed: nothing more is sent.
+    journal_failed: AtomicBool,
 }
 
-/// Replaces `${step.Field}` in every string of `value` with the journal's outputs.
-pub fn resolve(value: &Value, progress: &Progress) -> Result<Value, String> {
-    match value {
-        Value::String(s) if s.contains("${") => {
-            let mut out = String::new();
-            let mut rest = s.as_str();
-            while let Some(start) = rest.find("${") {
-                out.push_str(&rest[..start]);
-                let after = &rest[start + 2..];
-                let end = after
-                    .find('}')
-                    .ok_or_else(|| format!("unterminated placeholder in `{s}`"))?;
-                let inner = &after[..end];
-                let (step, key) = inner
-                    .rsplit_once('.')
-                    .ok_or_else(|| format!("placeholder `${{{inner}}}` names no field"))?;
-                let v = progress
-                    .steps
-                    .get(step)
-                    .and_then(|p| p.outputs.get(key))
-                    .ok_or_else(|| {
-                        format!("`${{{inner}}}`: step {step} has not recorded its {key} yet")
-                    })?;
-                out.push_str(v);
-                rest = &after[end + 1..];
-            }
-            out.push_str(rest);
-            Ok(Value::String(out))
-        }
-        Value::Array(a) => Ok(Value::Array(
-            a.iter()
-                .map(|v| resolve(v, progress))
-                .collect::<Result<_, _>>()?,
-        )),
-        Value::Object(m) => Ok(Value::Object(
-            m.iter()
-                .map(|(k, v)| Ok((k.clone(), resolve(v, progress)?)))
-                .collect::<Result<_, String>>()?,
-        )),
-        other => Ok(other.clone()),
+/// Replaces each `${step.Field}` in `s` with the output the journal
+/// recorded for that step.
+pub fn resolve(s: &str, progress: &Progress) -> Result<String, String> {
+    if !s.contains("${") {
+        return Ok(s.to_string());
     }
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unterminated placeholder in `{s}`"))?;
+        let inner = &after[..end];
+        let (step, key) = inner
+            .rsplit_once('.')
+            .ok_or_else(|| format!("placeholder `${{{inner}}}` names no field"))?;
+        let v = progress
+            .steps
+            .get(step)
+            .and_then(|p| p.outputs.get(key))
+            .ok_or_else(|| format!("`${{{inner}}}`: step {step} has not recorded its {key} yet"))?;
+        out.push_str(v);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
-fn resolve_call(call: &ApiCall, progress: &Progress) -> Result<ApiCall, String> {
-    Ok(ApiCall {
-        service: call.service.clone(),
-        operation: call.operation.clone(),
-        input: resolve(&call.input, progress)?,
-    })
+/// `action` with its placeholders resolved from the journal's outputs.
+fn resolve_action(action: &Action, progress: &Progress) -> Result<Action, RunError> {
+    action
+        .map_strings(&mut |s: &str| resolve(s, progress))
+        .map_err(|e| match e {
+            MapError::Map(m) => RunError::Plan(m),
+            MapError::Action(a) => RunError::Plan(a.to_string()),
+        })
 }
 
 /// The plan's first-tier OU ids.
@@ -250,6 +282,7 @@ where
             operation_ends: Mutex::new(None),
             deny_gone: AtomicBool::new(false),
             repairing: tokio::sync::Mutex::new(()),
+            journal_failed: AtomicBool::new(false),
         }
     }
 
@@ -263,14 +296,33 @@ where
 
     /// Appends a record; the run stops if the journal cannot be written.
     pub fn record(&self, event: Event) -> Result<(), RunError> {
-        let mut guard = self
-            .journal
-            .lock()
-            .map_err(|_| RunError::Invalid("the journal lock was poisoned".into()))?;
+        self.journal_intact()?;
+        let mut guard = match self.journal.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
         let (journal, records) = &mut *guard;
-        let record = journal.append(event)?;
-        records.push(record);
-        Ok(())
+        match journal.append(event) {
+            Ok(record) => {
+                records.push(record);
+                Ok(())
+            }
+            Err(e) => {
+                self.journal_failed.store(true, Ordering::SeqCst);
+                Err(RunError::Journal(e))
+            }
+        }
+    }
+
+    /// Refuses to go on once a journal write of this run has failed: every
+    /// AWS call is checked against this first, so that nothing is sent that
+    /// the journal could not record.
+    pub fn journal_intact(&self) -> Result<(), RunError> {
+        if self.journal_failed.load(Ordering::SeqCst) {
+            Err(RunError::JournalStopped)
+        } else {
+            Ok(())
+        }
     }
 
     /// Milliseconds since this run began.
@@ -285,7 +337,7 @@ where
         }
     }
 
-    fn say(&self, kind: &'static str, stage: Option<&str>, step: Option<&str>, message: String) {
+    fn say(&self, kind: ReportKind, stage: Option<&str>, step: Option<&str>, message: String) {
         (self.report)(&Report {
             kind,
             stage: stage.map(str::to_string),
@@ -327,7 +379,12 @@ where
             self.record(Event::StageStarted {
                 stage: stage.id.clone(),
             })?;
-            self.say("stage", Some(&stage.id), None, stage.title.clone());
+            self.say(
+                ReportKind::Stage,
+                Some(&stage.id),
+                None,
+                stage.title.clone(),
+            );
             if stage.manual {
                 if let Some(outcome) = self.console_gate(stage, false).await? {
                     return Ok(outcome);
@@ -339,7 +396,7 @@ where
                 stage: stage.id.clone(),
             })?;
             self.say(
-                "checkpoint",
+                ReportKind::Checkpoint,
                 Some(&stage.id),
                 None,
                 format!("checkpoint `{}`", stage.id),
@@ -380,7 +437,7 @@ where
                 .map(|t| format!("{} ({})", t.name, t.ou_id))
                 .collect();
             self.say(
-                if uncovered.is_empty() { "done" } else { "urgent" },
+                if uncovered.is_empty() { ReportKind::Done } else { ReportKind::Urgent },
                 Some(&console.id),
                 None,
                 if uncovered.is_empty() {
@@ -402,7 +459,7 @@ where
             next: next.map(|s| s.id.clone()),
         })?;
         self.say(
-            "stopped",
+            ReportKind::Stopped,
             next.map(|s| s.id.as_str()),
             None,
             reason.to_string(),
@@ -477,7 +534,7 @@ where
             }
             match result {
                 Ok(()) => finished.push(id),
-                Err(RunError::Journal(e)) => return Err(RunError::Journal(e)),
+                Err(e @ (RunError::Journal(_) | RunError::JournalStopped)) => return Err(e),
                 Err(RunError::Drifted(changes)) => {
                     return Ok(Some(Outcome::Drifted { changes }));
                 }
@@ -487,7 +544,12 @@ where
                         step: id.clone(),
                         error: error.clone(),
                     })?;
-                    self.say("failed", Some(&stage.id), Some(&id), error.clone());
+                    self.say(
+                        ReportKind::Failed,
+                        Some(&stage.id),
+                        Some(&id),
+                        error.clone(),
+                    );
                     if failure.is_none() {
                         failure = Some((id, error));
                     }
@@ -509,7 +571,7 @@ where
         let Some(request) = &step.request else {
             return self.check_step(stage, step).await;
         };
-        if is_read_only(request) {
+        if request.is_read_only() {
             return self.check_step(stage, step).await;
         }
         self.converge(
@@ -549,7 +611,7 @@ where
                 .filter(|st| {
                     st.steps
                         .iter()
-                        .any(|x| x.request.as_ref().is_some_and(|r| !is_read_only(r)))
+                        .any(|x| x.request.as_ref().is_some_and(|r| !r.is_read_only()))
                 })
                 .all(|st| progress.checkpoints.contains(&st.id));
             if all_put {
@@ -562,7 +624,7 @@ where
                 }
             }
             if let Some(why) = self.live.check_all(&all, &self.targets).await? {
-                return Err(RunError::Invalid(format!("{}: {why}", step.title)));
+                return Err(RunError::Step(format!("{}: {why}", step.title)));
             }
         }
         self.record(Event::StepCompleted {
@@ -573,45 +635,21 @@ where
         self.record(Event::StepVerified {
             step: step.id.clone(),
         })?;
-        self.say("done", Some(&stage.id), Some(&step.id), step.title.clone());
+        self.say(
+            ReportKind::Done,
+            Some(&stage.id),
+            Some(&step.id),
+            step.title.clone(),
+        );
         Ok(())
     }
 }
 
-/// Calls that only read (preflight steps carry them to name what is checked).
-fn is_read_only(call: &ApiCall) -> bool {
-    ["Get", "List", "Describe"]
-        .iter()
-        .any(|p| call.operation.starts_with(p))
-}
-
-/// A short description of a call for progress lines.
-pub fn describe(call: &ApiCall) -> String {
-    let i = &call.input;
-    let mut parts = vec![format!("{}:{}", call.service, call.operation)];
-    for key in [
-        "Name",
-        "PolicyId",
-        "TargetId",
-        "targetIdentifier",
-        "enabledControlIdentifier",
-    ] {
-        if let Some(v) = i.get(key).and_then(Value::as_str) {
-            parts.push(format!("{key}={v}"));
-        }
-    }
-    parts.join(" ")
-}
-
 /// A step whose request starts a Control Tower control operation.
 fn is_control_operation(step: &Step) -> bool {
-    step.request.as_ref().is_some_and(|r| {
-        r.service == "controltower"
-            && matches!(
-                r.operation.as_str(),
-                "EnableControl" | "DisableControl" | "UpdateEnabledControl"
-            )
-    })
+    step.request
+        .as_ref()
+        .is_some_and(Action::starts_control_operation)
 }
 
 /// What a person does in the console to turn the landing-zone region deny back on.
@@ -642,26 +680,22 @@ mod tests {
                 ..Default::default()
             },
         );
-        let v = json!({"PolicyId": "${create-companion.PolicyId}", "TargetId": "ou-1", "n": [1, "${create-companion.PolicyId}x"]});
         assert_eq!(
-            resolve(&v, &p).unwrap(),
-            json!({"PolicyId": "p-123", "TargetId": "ou-1", "n": [1, "p-123x"]})
+            resolve("${create-companion.PolicyId}x", &p).unwrap(),
+            "p-123x"
         );
-        let missing = json!("${enable-pv1:ou-1.arn}");
-        let err = resolve(&missing, &p).unwrap_err();
+        assert_eq!(resolve("ou-1", &p).unwrap(), "ou-1");
+        let err = resolve("${enable-pv1:ou-1.arn}", &p).unwrap_err();
         assert!(err.contains("enable-pv1:ou-1"), "{err}");
-        assert!(resolve(&json!("${broken"), &p).is_err());
-    }
-
-    #[test]
-    fn read_only_calls_are_recognised() {
-        let call = |op: &str| ApiCall {
-            service: "x".into(),
-            operation: op.into(),
-            input: json!({}),
-        };
-        assert!(is_read_only(&call("GetLandingZone")));
-        assert!(is_read_only(&call("ListPoliciesForTarget")));
-        assert!(!is_read_only(&call("AttachPolicy")));
+        assert!(resolve("${broken", &p).is_err());
+        let action: Action = serde_json::from_value(json!({
+            "service": "organizations", "operation": "AttachPolicy",
+            "input": {"PolicyId": "${create-companion.PolicyId}", "TargetId": "ou-1"}
+        }))
+        .unwrap();
+        assert_eq!(
+            resolve_action(&action, &p).unwrap().to_string(),
+            "organizations:AttachPolicy PolicyId=p-123 TargetId=ou-1"
+        );
     }
 }

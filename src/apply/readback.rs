@@ -6,7 +6,7 @@
 //! print (it reports one [`Report`] of kind `verified`).
 
 use super::journal::Event;
-use super::{Outcome, Report, Run, RunError, verify};
+use super::{Outcome, Report, ReportKind, Run, RunError, verify};
 use crate::aws::{Apis, ControlTower, Identity, Organizations};
 use crate::error::{Error, ErrorKind};
 
@@ -44,7 +44,7 @@ where
         })
         .map_err(journaled)?;
         (self.report)(&Report {
-            kind: "verified",
+            kind: ReportKind::Verified,
             stage: None,
             step: None,
             message: if differences.is_empty() {

@@ -13,7 +13,7 @@ use futures_util::stream::FuturesUnordered;
 use super::journal::Event;
 use super::{MAX_CONCURRENCY, Outcome, Run, RunError};
 use crate::aws::{ControlTower, Identity, Organizations};
-use crate::plan::{Stage, Step};
+use crate::plan::{Action, Stage, Step};
 
 impl<O, C, I> Run<'_, O, C, I>
 where
@@ -33,7 +33,7 @@ where
                     .stages
                     .iter()
                     .position(|s| s.id == cp)
-                    .ok_or_else(|| RunError::Invalid(format!("the plan has no stage `{cp}`")))?;
+                    .ok_or_else(|| RunError::Plan(format!("the plan has no stage `{cp}`")))?;
                 self.plan.stages[pos + 1..].iter().collect()
             }
         };
@@ -87,7 +87,7 @@ where
                         continue;
                     };
                     // Policy deletions wait for the detaches before them.
-                    if inverse.operation == "DeletePolicy" && !running.is_empty() {
+                    if matches!(inverse, Action::DeletePolicy(_)) && !running.is_empty() {
                         while let Some((id, r)) = running.next().await {
                             if let Err(e) = r {
                                 failure.get_or_insert((id, format!("{e}")));

@@ -12,7 +12,7 @@ use super::Session;
 use super::simulate::load_plan;
 use crate::apply::journal::{self, Event, Journal, JournalError, Record};
 use crate::apply::live::Live;
-use crate::apply::{Options, Outcome, Report, Run, RunError, preflight, status};
+use crate::apply::{Options, Outcome, Report, Run, preflight, status};
 use crate::aws::Apis;
 use crate::cli::{ApplyArgs, GlobalArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
 use crate::error::{Error, ErrorKind, Exit};
@@ -30,61 +30,6 @@ fn default_journal(plan_path: &Path, plan: &Plan) -> PathBuf {
         .parent()
         .unwrap_or_else(|| Path::new("."))
         .join(format!("{}.journal.jsonl", plan.name))
-}
-
-fn journal_error(e: JournalError) -> Error {
-    match e {
-        JournalError::Locked { path, holder } => Error::new(
-            ErrorKind::Locked,
-            format!("journal `{}` is in use by {holder}", path.display()),
-        )
-        .hint("wait for that run to finish (`ctmigrate status --journal …` shows where it stands); two runs on one organization at once are refused"),
-        JournalError::ForeignLock { path, holder } => Error::new(
-            ErrorKind::Locked,
-            format!(
-                "journal `{}` is locked by {holder}, on another host",
-                path.display()
-            ),
-        )
-        .hint("make sure that run has ended, then add --force-unlock"),
-        JournalError::Missing { path } => Error::new(
-            ErrorKind::InvalidInput,
-            format!("journal `{}` does not exist", path.display()),
-        )
-        .hint("pass the .journal.jsonl file that `ctmigrate apply` wrote beside the plan"),
-        JournalError::Exists { path } => Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "journal `{}` already exists: an apply of this plan has started",
-                path.display()
-            ),
-        )
-        .hint(format!(
-            "continue it with `ctmigrate resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `ctmigrate rollback --journal {0}`",
-            path.display()
-        )),
-        JournalError::Corrupt { .. } => Error::new(ErrorKind::InvalidInput, e.to_string())
-            .hint("the journal was edited or damaged; restore it from a copy, or inspect the organization with `ctmigrate detect`"),
-        JournalError::Io { .. } => Error::new(ErrorKind::Internal, e.to_string())
-            .hint("check the directory's permissions and free space; nothing was sent to AWS after the last journal record"),
-    }
-}
-
-fn run_error(e: RunError) -> Error {
-    match e {
-        RunError::Journal(j) => journal_error(j),
-        RunError::Aws(a) => Error::aws("applying the plan", *a),
-        RunError::Invalid(m) => Error::new(ErrorKind::Aws, m),
-        RunError::Drifted(changes) => {
-            let mut e = Error::new(
-                ErrorKind::Changed,
-                "stopped: the organization changed in a way ctmigrate does not undo",
-            )
-            .hint("fix each change named above (or plan again), then run the command again");
-            e.causes = changes;
-            e
-        }
-    }
 }
 
 fn parse_time(flag: &str, value: &str) -> Result<time::OffsetDateTime, Error> {
@@ -296,7 +241,7 @@ async fn execute(
             run.read_back(&session.aws, &|m: &str| spinner.set(m), &|| spinner.clear())
                 .await
         }
-        other => other.map_err(run_error),
+        other => other.map_err(Error::from),
     };
     signals.abort();
     view.finish();
@@ -391,10 +336,10 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
     if journal_path.exists() {
         // A run in progress holds the lock: say so; otherwise the journal is an earlier start.
         return Err(match Journal::open(&journal_path, "apply", false) {
-            Err(e @ JournalError::Locked { .. }) => journal_error(e),
+            Err(e @ JournalError::Locked { .. }) => Error::from(e),
             Ok((j, _, _)) => {
                 j.close();
-                journal_error(JournalError::Exists {
+                Error::from(JournalError::Exists {
                     path: journal_path.clone(),
                 })
                 .hint(format!(
@@ -403,7 +348,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
                     me = format!("ctmigrate{}", global.connection_flags()),
                 ))
             }
-            Err(e) => journal_error(e),
+            Err(e) => Error::from(e),
         });
     }
 
@@ -444,7 +389,7 @@ async fn preflight_and_start(
         &global.connection_flags(),
         predicted,
     )
-    .map_err(journal_error)?;
+    .map_err(Error::from)?;
     out.status("Journal", &journal_path.display().to_string());
     execute(session, plan, journal, records, opts, Mode::Forward, out).await
 }
@@ -456,7 +401,7 @@ fn open_journal(
     force: bool,
     out: &Output,
 ) -> Result<(Journal, Vec<Record>, Plan), Error> {
-    let (journal, records, stale) = Journal::open(path, command, force).map_err(journal_error)?;
+    let (journal, records, stale) = Journal::open(path, command, force).map_err(Error::from)?;
     if let Some(h) = stale {
         out.warn(&format!(
             "the journal's lock was left by {h}, which is gone (it crashed or was killed); taking it over"
@@ -540,7 +485,7 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
         Err(e) => {
             journal.close();
             session.close().await;
-            return Err(journal_error(e));
+            return Err(Error::from(e));
         }
     }
     let mode = if progress.finished {
@@ -620,7 +565,7 @@ pub async fn rollback(
             Err(e) => {
                 journal.close();
                 session.close().await;
-                return Err(journal_error(e));
+                return Err(Error::from(e));
             }
         }
     }
@@ -639,7 +584,7 @@ pub async fn rollback(
 }
 
 pub async fn status(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
-    let records = journal::read(&args.journal).map_err(journal_error)?;
+    let records = journal::read(&args.journal).map_err(Error::from)?;
     let progress = journal::fold(&records);
     let Some(started) = &progress.started else {
         return Err(Error::new(

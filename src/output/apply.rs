@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
 use super::{Format, Output, Tone};
-use crate::apply::Report;
 use crate::apply::status::Status;
+use crate::apply::{Report, ReportKind as K};
 use crate::plan::Plan;
 
 /// Live view of one run.
@@ -65,19 +65,19 @@ impl<'a> RunView<'a> {
         if self.out.quiet
             && !matches!(
                 r.kind,
-                "waiting" | "failed" | "stopped" | "urgent" | "repaired"
+                K::Waiting | K::Failed | K::Stopped | K::Urgent | K::Repaired
             )
         {
             return;
         }
         let secs = r.elapsed_ms as f64 / 1000.0;
         let mark = match r.kind {
-            "done" | "checkpoint" | "repaired" => self.out.paint(Tone::Good, "✓"),
-            "urgent" => self.out.paint(Tone::Bad, "!!"),
-            "skipped" => self.out.paint(Tone::Dim, "="),
-            "failed" => self.out.paint(Tone::Bad, "✗"),
-            "retry" | "stopped" | "waiting" => self.out.paint(Tone::Warn, "!"),
-            "stage" => self.out.paint(Tone::Bold, "▸"),
+            K::Done | K::Checkpoint | K::Repaired => self.out.paint(Tone::Good, "✓"),
+            K::Urgent => self.out.paint(Tone::Bad, "!!"),
+            K::Skipped => self.out.paint(Tone::Dim, "="),
+            K::Failed => self.out.paint(Tone::Bad, "✗"),
+            K::Retry | K::Stopped | K::Waiting => self.out.paint(Tone::Warn, "!"),
+            K::Stage => self.out.paint(Tone::Bold, "▸"),
             _ => " ".to_string(),
         };
         let who = r.step.as_deref().or(r.stage.as_deref()).unwrap_or("");
@@ -115,7 +115,7 @@ impl<'a> RunView<'a> {
             drop(bars);
             if let (Some(step), Ok(mut spinners)) = (&r.step, self.steps.lock()) {
                 match r.kind {
-                    "operation" => {
+                    K::Operation => {
                         let s = m.insert_after(&bar, indicatif::ProgressBar::new_spinner());
                         s.set_style(
                             indicatif::ProgressStyle::with_template(
@@ -130,7 +130,7 @@ impl<'a> RunView<'a> {
                             old.finish_and_clear();
                         }
                     }
-                    "done" | "skipped" | "failed" | "stopped" => {
+                    K::Done | K::Skipped | K::Failed | K::Stopped => {
                         if let Some(s) = spinners.remove(step) {
                             s.finish_and_clear();
                         }
@@ -139,8 +139,8 @@ impl<'a> RunView<'a> {
                 }
             }
             match r.kind {
-                "done" | "skipped" if r.step.is_some() => bar.inc(1),
-                "checkpoint" => {
+                K::Done | K::Skipped if r.step.is_some() => bar.inc(1),
+                K::Checkpoint => {
                     // Freeze the time: a finished bar's {elapsed} keeps counting.
                     let took = bar.elapsed().as_secs_f64();
                     if let Ok(style) =
@@ -154,7 +154,7 @@ impl<'a> RunView<'a> {
                     }
                     bar.finish_with_message(format!("done in {took:.1}s"));
                 }
-                "waiting" => bar.set_message("waiting for the console step"),
+                K::Waiting => bar.set_message("waiting for the console step"),
                 _ => bar.set_message(who.to_string()),
             }
         }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{Output, Tone};
-use crate::plan::{Plan, human_duration};
+use crate::plan::{CompanionAction, Plan, Pv1Action, human_duration};
 
 /// Renders the summary printed by `ctmigrate plan`.
 pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> String {
@@ -55,30 +55,30 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
         let change = out.paint(Tone::Warn, "~");
         let manual = out.paint(Tone::Bad, "!");
         let (mut enable, mut update, mut attach) = (0, 0, 0);
-        match p.companion.action.as_str() {
-            "create" => s.push_str(&format!(
+        match p.companion.action {
+            CompanionAction::Create => s.push_str(&format!(
                 "  {add} create companion SCP {} ({} mode, {}/{} characters)\n",
                 p.companion.name,
                 p.decisions.companion_mode.as_str(),
                 p.companion.size,
                 p.companion.size_limit
             )),
-            "update" => s.push_str(&format!(
+            CompanionAction::Update => s.push_str(&format!(
                 "  {change} update companion SCP {}\n",
                 p.companion.name
             )),
-            _ => {}
+            CompanionAction::None => {}
         }
         for t in &p.targets {
-            match t.pv1_action.as_str() {
-                "enable" => {
+            match t.pv1_action {
+                Pv1Action::Enable => {
                     enable += 1;
                     s.push_str(&format!(
                         "  {add} enable CT.MULTISERVICE.PV.1 on {} ({})\n",
                         t.name, t.ou_id
                     ));
                 }
-                "update" => {
+                Pv1Action::Update => {
                     update += 1;
                     s.push_str(&format!(
                         "  {change} update CT.MULTISERVICE.PV.1 parameters on {} ({})\n",
@@ -102,7 +102,7 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
         let total: u64 = p.stages.iter().map(|st| st.estimated_seconds).sum();
         s.push_str(&format!(
             "\nPlan: {enable} to enable, {update} to update, {attach} to attach, {} companion change; {manual_steps} manual step; about {}.\n",
-            usize::from(p.companion.action != "none"),
+            usize::from(p.companion.action != CompanionAction::None),
             human_duration(total)
         ));
     }

@@ -12,6 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::action::{
+    Action, EnableControlInput, EnabledControlRef, LandingZoneRef, PolicyContent, PolicyRef,
+    PolicyTarget, UpdateControlInput,
+};
 use super::catalog;
 use super::companion::{self, COMPANION_NAME, CompanionSpec};
 use super::fingerprint::{checksum, fingerprint, sha256_hex};
@@ -630,9 +634,9 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         .values()
         .find(|p| p.summary.name == COMPANION_NAME);
     let companion_action = match existing {
-        None => "create",
-        Some(p) if p.content == content => "none",
-        Some(_) => "update",
+        None => CompanionAction::Create,
+        Some(p) if p.content == content => CompanionAction::None,
+        Some(_) => CompanionAction::Update,
     };
     let size = content.chars().count();
     if size > inputs.scp_size_limit {
@@ -648,7 +652,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         size,
         size_limit: inputs.scp_size_limit,
         existing_policy_id: existing.map(|p| p.summary.id.clone()),
-        action: companion_action.into(),
+        action: companion_action,
         content,
     };
 
@@ -729,13 +733,17 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         let statement = pv1::statement(&regions, &exempted_actions, &principals).to_string();
         max_statement = max_statement.max(statement.chars().count());
         let action = match current {
-            None => "enable",
+            None => Pv1Action::Enable,
             Some(c) => {
                 let same = c.status == EnablementStatus::Succeeded
                     && same_set(&param(&c.parameters, "AllowedRegions"), &regions)
                     && same_set(&param(&c.parameters, "ExemptedActions"), &exempted_actions)
                     && same_set(&param(&c.parameters, "ExemptedPrincipalArns"), &principals);
-                if same { "none" } else { "update" }
+                if same {
+                    Pv1Action::None
+                } else {
+                    Pv1Action::Update
+                }
             }
         };
         let guardrails: Vec<&crate::model::Policy> = node
@@ -750,7 +758,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
         let fits_existing = guardrails.iter().any(|p| {
             p.content.chars().count() + 1 + statement.chars().count() <= inputs.scp_size_limit
         });
-        let needs_new = action == "enable" && !fits_existing;
+        let needs_new = action == Pv1Action::Enable && !fits_existing;
         let companion_attached_now =
             existing.is_some_and(|p| node.is_some_and(|n| n.policies.contains(&p.summary.id)));
         let needed =
@@ -780,7 +788,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             scp_slots_used_now: ou.scp_slots.used,
             scp_slots_needed: needed,
             scp_attachment_limit: inputs.scp_attachment_limit,
-            pv1_action: action.into(),
+            pv1_action: action,
             pv1_current_parameters: current.map(|c| {
                 Value::Array(
                     c.parameters
@@ -965,19 +973,11 @@ fn action_covers(pattern: &str, action: &str) -> bool {
     }
 }
 
-fn call(service: &str, operation: &str, input: Value) -> Option<ApiCall> {
-    Some(ApiCall {
-        service: service.into(),
-        operation: operation.into(),
-        input,
-    })
-}
-
 fn check(
     id: &str,
     title: &str,
     target: &str,
-    request: Option<ApiCall>,
+    request: Option<Action>,
     pre: Vec<Expectation>,
 ) -> Step {
     Step {
@@ -1014,7 +1014,7 @@ fn stages(
             "preflight-identity",
             "The caller is the management account",
             "organization",
-            call("sts", "GetCallerIdentity", json!({})),
+            Some(Action::GetCallerIdentity),
             vec![Expectation::CallerIsManagementAccount {
                 account: s.organization.management_account_id.clone(),
             }],
@@ -1032,11 +1032,9 @@ fn stages(
             "preflight-landing-zone",
             "The landing zone is ACTIVE in its home Region",
             "organization",
-            call(
-                "controltower",
-                "GetLandingZone",
-                json!({"landingZoneIdentifier": s.landing_zone.arn}),
-            ),
+            Some(Action::GetLandingZone(LandingZoneRef {
+                landing_zone_identifier: s.landing_zone.arn.clone(),
+            })),
             vec![Expectation::LandingZoneActive {
                 arn: s.landing_zone.arn.clone(),
             }],
@@ -1045,11 +1043,7 @@ fn stages(
             "preflight-operations",
             "No Control Tower control operation is in progress",
             "organization",
-            call(
-                "controltower",
-                "ListControlOperations",
-                json!({"filter": {"statuses": ["IN_PROGRESS"]}}),
-            ),
+            Some(Action::list_running_operations()),
             vec![Expectation::NoControlOperationInProgress],
         ),
     ];
@@ -1063,11 +1057,7 @@ fn stages(
                 t.scp_attachment_limit
             ),
             &t.ou_id,
-            call(
-                "organizations",
-                "ListPoliciesForTarget",
-                json!({"TargetId": t.ou_id, "Filter": "SERVICE_CONTROL_POLICY"}),
-            ),
+            Some(Action::list_scps_for(&t.ou_id)),
             vec![Expectation::ScpSlotsAvailable {
                 target: t.ou_id.clone(),
                 needed: t.scp_slots_needed - t.scp_slots_used_now,
@@ -1086,25 +1076,20 @@ fn stages(
 
     // 2. The companion SCP.
     let content_sha = sha256_hex(companion.content.as_bytes());
-    let companion_step = match companion.action.as_str() {
-        "create" => Some(Step {
+    let companion_step = match companion.action {
+        CompanionAction::Create => Some(Step {
             id: "create-companion".into(),
             title: format!("Create the companion SCP {}", companion.name),
             target: companion.name.clone(),
-            request: call(
-                "organizations",
-                "CreatePolicy",
-                json!({
-                    "Name": companion.name, "Description": companion.description, "Type": "SERVICE_CONTROL_POLICY",
-                    "Content": companion.content,
-                    "Tags": companion.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>()
-                }),
-            ),
-            inverse: call(
-                "organizations",
-                "DeletePolicy",
-                json!({"PolicyId": "${create-companion.PolicyId}"}),
-            ),
+            request: Some(Action::create_scp(
+                &companion.name,
+                &companion.description,
+                &companion.content,
+                &companion.tags,
+            )),
+            inverse: Some(Action::DeletePolicy(PolicyRef {
+                policy_id: "${create-companion.PolicyId}".into(),
+            })),
             precondition: vec![Expectation::PolicyAbsent {
                 name: companion.name.clone(),
             }],
@@ -1116,7 +1101,7 @@ fn stages(
             estimated_seconds: 2,
             instructions: Vec::new(),
         }),
-        "update" => s
+        CompanionAction::Update => s
             .policies
             .values()
             .find(|p| p.summary.name == companion.name)
@@ -1124,16 +1109,14 @@ fn stages(
                 id: "update-companion".into(),
                 title: format!("Update the companion SCP {}", companion.name),
                 target: companion.name.clone(),
-                request: call(
-                    "organizations",
-                    "UpdatePolicy",
-                    json!({"PolicyId": old.summary.id, "Content": companion.content}),
-                ),
-                inverse: call(
-                    "organizations",
-                    "UpdatePolicy",
-                    json!({"PolicyId": old.summary.id, "Content": old.content}),
-                ),
+                request: Some(Action::UpdatePolicy(PolicyContent {
+                    policy_id: old.summary.id.clone(),
+                    content: companion.content.clone(),
+                })),
+                inverse: Some(Action::UpdatePolicy(PolicyContent {
+                    policy_id: old.summary.id.clone(),
+                    content: old.content.clone(),
+                })),
                 precondition: vec![Expectation::PolicyContent {
                     name: companion.name.clone(),
                     sha256: sha256_hex(old.content.as_bytes()),
@@ -1163,27 +1146,43 @@ fn stages(
     let mut steps = Vec::new();
     let mut control_ops = 0u64;
     for t in targets {
-        match t.pv1_action.as_str() {
-            "enable" => {
+        match t.pv1_action {
+            Pv1Action::Enable => {
                 control_ops += 1;
                 let id = format!("enable-pv1:{}", t.ou_id);
                 steps.push(Step {
                     id: id.clone(),
                     title: format!("Enable CT.MULTISERVICE.PV.1 on {}", t.name),
                     target: t.ou_id.clone(),
-                    request: call("controltower", "EnableControl", json!({"controlIdentifier": pv1_id, "targetIdentifier": t.ou_arn, "parameters": t.pv1_parameters})),
-                    inverse: call("controltower", "DisableControl", json!({"enabledControlIdentifier": format!("${{{id}.arn}}")})),
-                    precondition: vec![Expectation::ControlNotEnabled { target: t.ou_arn.clone(), control: pv1_id.clone() }],
+                    request: Some(Action::EnableControl(EnableControlInput {
+                        control_identifier: pv1_id.clone(),
+                        target_identifier: t.ou_arn.clone(),
+                        parameters: t.pv1_parameters.clone(),
+                    })),
+                    inverse: Some(Action::DisableControl(EnabledControlRef {
+                        enabled_control_identifier: format!("${{{id}.arn}}"),
+                    })),
+                    precondition: vec![Expectation::ControlNotEnabled {
+                        target: t.ou_arn.clone(),
+                        control: pv1_id.clone(),
+                    }],
                     postcondition: vec![
-                        Expectation::ControlEnabled { target: t.ou_arn.clone(), control: pv1_id.clone(), parameters: t.pv1_parameters.clone() },
-                        Expectation::StatementPresent { target: t.ou_id.clone(), sid: super::pv1::PV1_SID.into() },
+                        Expectation::ControlEnabled {
+                            target: t.ou_arn.clone(),
+                            control: pv1_id.clone(),
+                            parameters: t.pv1_parameters.clone(),
+                        },
+                        Expectation::StatementPresent {
+                            target: t.ou_id.clone(),
+                            sid: super::pv1::PV1_SID.into(),
+                        },
                     ],
                     after: Vec::new(),
                     estimated_seconds: CONTROL_OPERATION_SECONDS,
                     instructions: Vec::new(),
                 });
             }
-            "update" => {
+            Pv1Action::Update => {
                 control_ops += 1;
                 let current = t.pv1_current_parameters.clone().unwrap_or(Value::Null);
                 let arn = s
@@ -1195,16 +1194,14 @@ fn stages(
                     id: format!("update-pv1:{}", t.ou_id),
                     title: format!("Update CT.MULTISERVICE.PV.1 parameters on {}", t.name),
                     target: t.ou_id.clone(),
-                    request: call(
-                        "controltower",
-                        "UpdateEnabledControl",
-                        json!({"enabledControlIdentifier": arn, "parameters": t.pv1_parameters}),
-                    ),
-                    inverse: call(
-                        "controltower",
-                        "UpdateEnabledControl",
-                        json!({"enabledControlIdentifier": arn, "parameters": current}),
-                    ),
+                    request: Some(Action::UpdateEnabledControl(UpdateControlInput {
+                        enabled_control_identifier: arn.clone(),
+                        parameters: t.pv1_parameters.clone(),
+                    })),
+                    inverse: Some(Action::UpdateEnabledControl(UpdateControlInput {
+                        enabled_control_identifier: arn,
+                        parameters: current.clone(),
+                    })),
                     precondition: vec![Expectation::ControlEnabled {
                         target: t.ou_arn.clone(),
                         control: pv1_id.clone(),
@@ -1233,16 +1230,14 @@ fn stages(
                 id: format!("attach-companion:{}", t.ou_id),
                 title: format!("Attach the companion SCP to {}", t.name),
                 target: t.ou_id.clone(),
-                request: call(
-                    "organizations",
-                    "AttachPolicy",
-                    json!({"PolicyId": companion_ref, "TargetId": t.ou_id}),
-                ),
-                inverse: call(
-                    "organizations",
-                    "DetachPolicy",
-                    json!({"PolicyId": companion_ref, "TargetId": t.ou_id}),
-                ),
+                request: Some(Action::AttachPolicy(PolicyTarget {
+                    policy_id: companion_ref.clone(),
+                    target_id: t.ou_id.clone(),
+                })),
+                inverse: Some(Action::DetachPolicy(PolicyTarget {
+                    policy_id: companion_ref.clone(),
+                    target_id: t.ou_id.clone(),
+                })),
                 precondition: vec![Expectation::PolicyNotAttached {
                     name: companion.name.clone(),
                     target: t.ou_id.clone(),

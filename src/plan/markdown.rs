@@ -165,10 +165,10 @@ pub fn markdown(p: &Plan) -> String {
         ));
         s.push_str(&format!(
             "- {} the companion SCP `{}` and attach it to the same OUs.\n",
-            match p.companion.action.as_str() {
-                "create" => "Create",
-                "update" => "Update",
-                _ => "Keep",
+            match p.companion.action {
+                CompanionAction::Create => "Create",
+                CompanionAction::Update => "Update",
+                CompanionAction::None => "Keep",
             },
             p.companion.name
         ));
@@ -357,7 +357,10 @@ pub fn markdown(p: &Plan) -> String {
                 let req = step
                     .request
                     .as_ref()
-                    .map(|r| format!(" — `{}:{}`", r.service, r.operation))
+                    .map(|r| {
+                        let (service, operation) = r.name();
+                        format!(" — `{service}:{operation}`")
+                    })
                     .unwrap_or_default();
                 s.push_str(&format!("- `{}` {}{}\n", step.id, step.title, req));
                 for ins in &step.instructions {

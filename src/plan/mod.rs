@@ -4,6 +4,7 @@
 //! document and JSON Schema. No I/O, no AWS types, no clock: callers pass
 //! the creation time, and `commands::plan` writes the files.
 
+pub mod action;
 mod build;
 mod catalog;
 pub mod companion;
@@ -16,6 +17,7 @@ mod model;
 pub mod proof;
 pub mod pv1;
 
+pub use action::{Action, ActionError, ApiCall};
 pub use build::{CONSOLE_UPDATE_SECONDS, CONTROL_OPERATION_SECONDS, PlanRequest, build};
 pub use diff::diff;
 pub use fingerprint::{checksum, fingerprint, sha256_hex};

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::action::Action;
 use super::inputs::{CompanionMode, PlanInputs};
 
 /// Version of the plan format; bumped for any change a reader must adapt to.
@@ -120,13 +121,56 @@ pub struct TargetPlan {
     pub scp_slots_used_now: usize,
     pub scp_slots_needed: usize,
     pub scp_attachment_limit: usize,
-    /// `enable`, `update` or `none`.
-    pub pv1_action: String,
+    pub pv1_action: Pv1Action,
     pub pv1_current_parameters: Option<Value>,
     pub pv1_parameters: Value,
     /// Whether the PV.1 statement is expected to need a new `aws-guardrails-*` SCP.
     pub pv1_needs_new_guardrail_scp: bool,
     pub companion_attached_now: bool,
+}
+
+/// What the plan does with PV.1 on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Pv1Action {
+    /// Not enabled there yet: EnableControl.
+    Enable,
+    /// Enabled with other parameters: UpdateEnabledControl.
+    Update,
+    /// Enabled as planned already.
+    None,
+}
+
+/// What the plan does with the companion SCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CompanionAction {
+    /// No policy of that name: CreatePolicy.
+    Create,
+    /// Ours, with other content: UpdatePolicy.
+    Update,
+    /// Ours, as planned already.
+    None,
+}
+
+impl std::fmt::Display for Pv1Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Pv1Action::Enable => "enable",
+            Pv1Action::Update => "update",
+            Pv1Action::None => "none",
+        })
+    }
+}
+
+impl std::fmt::Display for CompanionAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CompanionAction::Create => "create",
+            CompanionAction::Update => "update",
+            CompanionAction::None => "none",
+        })
+    }
 }
 
 /// What the plan reports but leaves alone.
@@ -150,8 +194,7 @@ pub struct CompanionScp {
     pub size_limit: usize,
     /// Id of an existing policy with this name, if there is one.
     pub existing_policy_id: Option<String>,
-    /// `create`, `update` or `none`.
-    pub action: String,
+    pub action: CompanionAction,
 }
 
 /// The PV.1 enablement common to every target.
@@ -188,9 +231,9 @@ pub struct Step {
     /// OU id, policy name or `organization`.
     pub target: String,
     /// The exact API request, or None for checks and manual steps.
-    pub request: Option<ApiCall>,
+    pub request: Option<Action>,
     /// The request that undoes it (values like `${step-id.Field}` come from the journal).
-    pub inverse: Option<ApiCall>,
+    pub inverse: Option<Action>,
     /// What must be observed before acting.
     pub precondition: Vec<Expectation>,
     /// What must be observed after acting.
@@ -200,15 +243,6 @@ pub struct Step {
     pub estimated_seconds: u64,
     /// For manual steps: exactly what the person does.
     pub instructions: Vec<String>,
-}
-
-/// An AWS API request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiCall {
-    pub service: String,
-    pub operation: String,
-    pub input: Value,
 }
 
 /// Something `apply` checks against the live organization.

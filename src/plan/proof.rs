@@ -25,6 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::action::Action;
 use super::model::*;
 use super::pv1;
 use crate::policy::{self, Level, Policy, Request};
@@ -237,13 +238,13 @@ fn apply_stage(
 ) -> Result<(), String> {
     for step in &stage.steps {
         let Some(req) = &step.request else { continue };
-        match req.operation.as_str() {
-            "EnableControl" => {
-                let pv = predicted_pv1(&req.input["parameters"])?;
+        match req {
+            Action::EnableControl(i) => {
+                let pv = predicted_pv1(&i.parameters)?;
                 state.ous.entry(step.target.clone()).or_default().push(pv);
             }
-            "UpdateEnabledControl" => {
-                let pv = predicted_pv1(&req.input["parameters"])?;
+            Action::UpdateEnabledControl(i) => {
+                let pv = predicted_pv1(&i.parameters)?;
                 let list = state.ous.entry(step.target.clone()).or_default();
                 *list = list
                     .iter()
@@ -251,7 +252,7 @@ fn apply_stage(
                     .collect();
                 list.push(pv);
             }
-            "AttachPolicy" => {
+            Action::AttachPolicy(_) => {
                 state
                     .ous
                     .entry(step.target.clone())
@@ -259,7 +260,7 @@ fn apply_stage(
                     .push(companion.clone());
             }
             // The companion's new content, wherever it is attached already.
-            "UpdatePolicy" => {
+            Action::UpdatePolicy(_) => {
                 for list in state
                     .ous
                     .values_mut()

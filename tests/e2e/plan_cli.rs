@@ -318,7 +318,8 @@ async fn existing_pv1_is_updated_or_left_alone() {
         let op = op.as_str();
         assert!(
             eventually(Duration::from_secs(10), || async move {
-                ct.get_control_operation(op).await.unwrap().status == ctmigrate::model::OperationStatus::Succeeded
+                ct.get_control_operation(op).await.unwrap().status
+                    == ctmigrate::model::OperationStatus::Succeeded
             })
             .await
         );

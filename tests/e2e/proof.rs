@@ -267,7 +267,8 @@ async fn a_nested_pv1_that_keeps_bedrock_out_makes_the_plan_not_applyable() {
     let op = op.as_str();
     assert!(
         eventually(Duration::from_secs(10), || async move {
-            ct2.get_control_operation(op).await.unwrap().status == ctmigrate::model::OperationStatus::Succeeded
+            ct2.get_control_operation(op).await.unwrap().status
+                == ctmigrate::model::OperationStatus::Succeeded
         })
         .await
     );
