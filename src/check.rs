@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::detect::{self, Quotas};
+use crate::detect::{self, DenyState, Quotas};
 use crate::plan::Plan;
 use crate::plan::companion::{COMPANION_NAME, recognise};
 use crate::snapshot::Snapshot;
@@ -27,15 +27,43 @@ const INFERENCE_ACTIONS: [&str; 2] = [
     "bedrock:InvokeModelWithResponseStream",
 ];
 
+/// What kind of thing does not hold (docs/day-two.md says what each
+/// means); `kind` in `--format json`, a stable identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A registered first-tier OU without any region deny.
+    UncoveredOu,
+    /// PV.1's `AllowedRegions` differ from the governed Regions.
+    AllowedRegions,
+    /// PV.1 no longer exempts Bedrock inference.
+    ExemptedActions,
+    /// PV.1's statement was edited out of its guardrail SCP.
+    Pv1Drifted,
+    CompanionMissing,
+    CompanionDetached,
+    CompanionContent,
+    CompanionTags,
+    PermittedAccountMissing,
+    /// A proof property no longer holds on the live SCPs.
+    Proof,
+    /// An account the plan found in a target is no longer governed.
+    AccountUngoverned,
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(Value::String(s)) => f.write_str(&s),
+            _ => Err(std::fmt::Error),
+        }
+    }
+}
+
 /// One thing that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable identifier: `uncovered-ou`, `allowed-regions`,
-    /// `exempted-actions`, `companion-missing`, `companion-detached`,
-    /// `companion-content`, `companion-tags`, `permitted-account-missing`,
-    /// `proof`, `pv1-drifted`, `account-ungoverned` (docs/day-two.md says
-    /// what each means).
-    pub kind: &'static str,
+    pub kind: FindingKind,
     /// An OU (`Name (ou-…)`), the companion's name, an account, or a proof property.
     pub target: String,
     pub expected: String,
@@ -51,8 +79,7 @@ pub struct CheckReport {
     pub organization_id: String,
     /// The plan whose decisions were checked, if one was found.
     pub plan: Option<String>,
-    /// `on`, `off`, `partial` or `inconsistent`.
-    pub landing_zone_deny: String,
+    pub landing_zone_deny: DenyState,
     pub governed_regions: Vec<String>,
     pub registered_first_tier_ous: usize,
     pub findings: Vec<Finding>,
@@ -116,7 +143,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
     for ou in &registered {
         if ou.region_denies_in_force.is_empty() {
             findings.push(Finding {
-                kind: "uncovered-ou",
+                kind: FindingKind::UncoveredOu,
                 target: format!("{} ({})", ou.name, ou.id),
                 expected: "a region deny in force (PV.1, or the landing-zone deny)".into(),
                 observed: "no region deny at all: every Region is open to its accounts".into(),
@@ -148,7 +175,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         let who = format!("{} ({})", ou.name, ou.id);
         if allowed != governed {
             findings.push(Finding {
-                kind: "allowed-regions",
+                kind: FindingKind::AllowedRegions,
                 target: who.clone(),
                 expected: format!(
                     "AllowedRegions = the governed Regions {}",
@@ -166,7 +193,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             .collect();
         if !missing.is_empty() {
             findings.push(Finding {
-                kind: "exempted-actions",
+                kind: FindingKind::ExemptedActions,
                 target: who.clone(),
                 expected: format!("ExemptedActions cover {}", INFERENCE_ACTIONS.join(", ")),
                 observed: format!(
@@ -179,7 +206,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         }
         if c.drift_status == Some(crate::model::DriftStatus::Drifted) {
             findings.push(Finding {
-                kind: "pv1-drifted",
+                kind: FindingKind::Pv1Drifted,
                 fix: drifted_pv1_fix(&ou.name),
                 target: who,
                 expected: "PV.1 IN_SYNC".into(),
@@ -195,7 +222,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         .find(|(_, p)| p.summary.name == COMPANION_NAME);
     match companion {
         None if !pv1_on.is_empty() => findings.push(Finding {
-            kind: "companion-missing",
+            kind: FindingKind::CompanionMissing,
             target: COMPANION_NAME.into(),
             expected: "the companion SCP exists and is attached wherever PV.1 is".into(),
             observed: "no policy has its name: Bedrock inference is open in every Region to every account under PV.1".into(),
@@ -207,7 +234,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
                 let attached = s.ou(&ou.id).is_some_and(|o| o.policies.contains(id));
                 if !attached {
                     findings.push(Finding {
-                        kind: "companion-detached",
+                        kind: FindingKind::CompanionDetached,
                         target: format!("{} ({})", ou.name, ou.id),
                         expected: format!("{COMPANION_NAME} ({id}) attached"),
                         observed: "not attached: Bedrock inference is open in every Region to its accounts".into(),
@@ -222,7 +249,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             };
             if edited {
                 findings.push(Finding {
-                    kind: "companion-content",
+                    kind: FindingKind::CompanionContent,
                     target: format!("{COMPANION_NAME} ({id})"),
                     expected: match planned {
                         Some(content) => format!("the content the last plan wrote ({} characters)", content.len()),
@@ -235,7 +262,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             match &input.companion_tags {
                 Some(tags) if tags.get("managed-by").map(String::as_str) != Some("ctmigrate") => {
                     findings.push(Finding {
-                        kind: "companion-tags",
+                        kind: FindingKind::CompanionTags,
                         target: format!("{COMPANION_NAME} ({id})"),
                         expected: "tag managed-by=ctmigrate".into(),
                         observed: format!(
@@ -263,7 +290,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             for a in &plan.decisions.permitted_accounts {
                 if !s.accounts.iter().any(|x| &x.id == a) {
                     findings.push(Finding {
-                        kind: "permitted-account-missing",
+                        kind: FindingKind::PermittedAccountMissing,
                         target: a.clone(),
                         expected: format!("permitted account {a} is in the organization"),
                         observed: "it is not (closed, removed or moved out)".into(),
@@ -277,7 +304,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
                 Ok(m) => {
                     for p in m.summary.properties.iter().filter(|p| !p.passed) {
                         findings.push(Finding {
-                            kind: "proof",
+                            kind: FindingKind::Proof,
                             target: p.id.clone(),
                             expected: p.description.clone(),
                             observed: format!(
@@ -314,7 +341,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         format_version: CHECK_FORMAT_VERSION,
         organization_id: s.organization.id.clone(),
         plan: input.plan.as_ref().map(|(_, shown)| shown.clone()),
-        landing_zone_deny: format!("{:?}", report.region_deny.state).to_ascii_lowercase(),
+        landing_zone_deny: report.region_deny.state,
         governed_regions: governed,
         registered_first_tier_ous: registered.len(),
         findings,
@@ -342,7 +369,7 @@ fn ungoverned_accounts(s: &Snapshot, plan: &Plan) -> Vec<Finding> {
                 Some(_) => continue,
             };
             out.push(Finding {
-                kind: "account-ungoverned",
+                kind: FindingKind::AccountUngoverned,
                 target: format!("{} ({})", a.name, a.id),
                 expected: format!("in a registered OU, as in {} ({}) when planned", t.name, t.ou_id),
                 observed: format!("{where_now}: no region deny applies to it"),

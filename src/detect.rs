@@ -83,6 +83,17 @@ pub enum DenyState {
     Inconsistent,
 }
 
+impl std::fmt::Display for DenyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DenyState::On => "on",
+            DenyState::Off => "off",
+            DenyState::Partial => "partial",
+            DenyState::Inconsistent => "inconsistent",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionDenyReport {
     pub state: DenyState,

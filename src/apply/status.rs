@@ -13,14 +13,83 @@ use super::coverage::Coverage;
 use super::journal::Progress;
 use crate::plan::Plan;
 
+/// An enum whose values are short English phrases: serde and `Display`
+/// write the phrase (what `status` prints, and its `--format json`).
+macro_rules! phrases {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] $v,)+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$v => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+phrases! {
+    /// Where a stage stands.
+    StageState {
+        Done = "done",
+        InProgress = "in progress",
+        WaitingForConsole = "waiting for the console",
+        /// The live organization says the person did it; resume verifies.
+        DoneInConsole = "done in the console (not yet verified)",
+        /// The console step must not be done: a target lacks its replacement.
+        Blocked = "blocked: the organization changed",
+        Failed = "failed",
+        NotStarted = "not started",
+    }
+}
+
+phrases! {
+    /// Where the whole apply stands.
+    Phase {
+        NotStarted = "not started",
+        InProgress = "in progress",
+        WaitingForConsole = "waiting for the console",
+        ConsoleUpdateInProgress = "console update in progress",
+        ConsoleStepDone = "console step done",
+        Stopped = "stopped",
+        /// The last run stopped on a change it does not undo.
+        StoppedChanged = "stopped: the organization changed",
+        /// The live organization differs from the plan while the console step is pending.
+        Changed = "the organization changed under the apply",
+        Failed = "failed",
+        Finished = "finished",
+        RollingBack = "rolling back",
+        RolledBack = "rolled back",
+    }
+}
+
+phrases! {
+    /// The landing-zone region deny across the plan's targets.
+    DenyCoverage {
+        On = "on",
+        Off = "off",
+        PartlyOn = "partly on",
+    }
+}
+
 /// One stage's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageStatus {
     pub id: String,
     pub title: String,
     pub manual: bool,
-    /// `done`, `in progress`, `waiting for the console`, `failed`, `not started`.
-    pub state: String,
+    pub state: StageState,
     pub steps_done: usize,
     pub steps: usize,
 }
@@ -30,9 +99,7 @@ pub struct StageStatus {
 pub struct Status {
     pub plan: String,
     pub organization_id: String,
-    /// `not started`, `in progress`, `waiting for the console`, `stopped`,
-    /// `failed`, `finished`, `rolling back`, `rolled back`.
-    pub phase: String,
+    pub phase: Phase,
     pub stages: Vec<StageStatus>,
     /// Steps started and not yet completed, with their running operations.
     pub in_flight: Vec<String>,
@@ -60,8 +127,7 @@ pub struct Status {
 /// The live organization, as `status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LiveStatus {
-    /// `on`, `off` or `partly on` across the plan's targets.
-    pub landing_zone_deny: String,
+    pub landing_zone_deny: DenyCoverage,
     pub landing_zone_status: crate::model::LandingZoneStatus,
     /// A landing-zone update in progress (`UPDATE <id>`).
     pub landing_zone_operation: Option<String>,
@@ -84,11 +150,11 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
         .iter()
         .any(|st| st.manual && !progress.checkpoints.contains(&st.id));
     let deny = if live.deny_on_everywhere() {
-        "on"
+        DenyCoverage::On
     } else if live.deny_off_everywhere() {
-        "off"
+        DenyCoverage::Off
     } else {
-        "partly on"
+        DenyCoverage::PartlyOn
     };
     let uncovered: Vec<String> = live
         .uncovered()
@@ -98,20 +164,28 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
     let finished = progress.finished || progress.rollback.as_ref().is_some_and(|r| r.finished);
     if let Some(op) = &live.landing_zone_operation {
         if !finished {
-            s.phase = "console update in progress".into();
+            s.phase = Phase::ConsoleUpdateInProgress;
             s.next_action = format!(
                 "wait for the landing-zone update {} to finish, or run {me} {then} --journal {j} (it waits, then verifies)",
                 op.id
             );
         }
-    } else if console_pending && !rolling_back && deny == "off" && s.phase != "failed" {
+    } else if console_pending
+        && !rolling_back
+        && deny == DenyCoverage::Off
+        && s.phase != Phase::Failed
+    {
         for st in s.stages.iter_mut().filter(|st| st.manual) {
-            st.state = "done in the console (not yet verified)".into();
+            st.state = StageState::DoneInConsole;
         }
-        s.phase = "console step done".into();
+        s.phase = Phase::ConsoleStepDone;
         s.next_action = format!("{me} resume --journal {j} (verifies and finishes)");
-    } else if rolling_back && !finished && deny == "on" && s.phase == "waiting for the console" {
-        s.phase = "rolling back".into();
+    } else if rolling_back
+        && !finished
+        && deny == DenyCoverage::On
+        && s.phase == Phase::WaitingForConsole
+    {
+        s.phase = Phase::RollingBack;
         s.next_action = format!(
             "{me} rollback --journal {j} (the deny is back on; it removes PV.1 and the companion)"
         );
@@ -140,21 +214,21 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
         };
     if console_pending
         && !rolling_back
-        && deny != "off"
+        && deny != DenyCoverage::Off
         && !changes.is_empty()
         && s.urgent.is_none()
     {
         // Never tell anyone to remove the deny while a target lacks its replacement.
         for st in s.stages.iter_mut().filter(|st| st.manual) {
-            st.state = "blocked: the organization changed".into();
+            st.state = StageState::Blocked;
         }
-        s.phase = "the organization changed under the apply".into();
+        s.phase = Phase::Changed;
         s.next_action = format!(
             "do not turn the landing-zone region deny off now; run {me} resume --journal {j} (it puts back what ctmigrate can and names the rest, with the fix)"
         );
     }
     s.live = Some(LiveStatus {
-        landing_zone_deny: deny.into(),
+        landing_zone_deny: deny,
         landing_zone_status: live.landing_zone_status.clone(),
         landing_zone_operation: live
             .landing_zone_operation
@@ -202,15 +276,15 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
             .iter()
             .any(|s| progress.steps.contains_key(&s.id));
         let state = if progress.checkpoints.contains(&stage.id) {
-            "done"
+            StageState::Done
         } else if !failed.is_empty() {
-            "failed"
+            StageState::Failed
         } else if stage.manual && progress.waiting_for_console {
-            "waiting for the console"
+            StageState::WaitingForConsole
         } else if started {
-            "in progress"
+            StageState::InProgress
         } else {
-            "not started"
+            StageState::NotStarted
         };
         failures.extend(failed);
         if let Some(changes) = &progress.drifted
@@ -222,32 +296,32 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
             id: stage.id.clone(),
             title: stage.title.clone(),
             manual: stage.manual,
-            state: state.to_string(),
+            state,
             steps_done: done,
             steps: stage.steps.len(),
         });
     }
     let rolled_back = progress.rollback.as_ref().is_some_and(|r| r.finished);
     let rolling_back = progress.rollback.is_some() && !rolled_back;
-    let next_stage = stages.iter().find(|s| s.state != "done");
+    let next_stage = stages.iter().find(|s| s.state != StageState::Done);
     let phase = if rolled_back {
-        "rolled back"
+        Phase::RolledBack
     } else if rolling_back {
-        "rolling back"
+        Phase::RollingBack
     } else if progress.finished {
-        "finished"
+        Phase::Finished
     } else if progress.started.is_none() {
-        "not started"
+        Phase::NotStarted
     } else if progress.drifted.is_some() {
-        "stopped: the organization changed"
+        Phase::StoppedChanged
     } else if !failures.is_empty() {
-        "failed"
+        Phase::Failed
     } else if progress.waiting_for_console {
-        "waiting for the console"
+        Phase::WaitingForConsole
     } else if progress.last_stop.is_some() {
-        "stopped"
+        Phase::Stopped
     } else {
-        "in progress"
+        Phase::InProgress
     };
     let j = journal_path;
     let me = format!(
@@ -259,7 +333,7 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
             .unwrap_or_default()
     );
     let next_action = match phase {
-        "rolled back" => format!(
+        Phase::RolledBack => format!(
             "nothing: the organization is back as it was{}; plan again to start over",
             progress
                 .rollback
@@ -268,14 +342,14 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
                 .map(|t| format!(" at checkpoint `{t}`"))
                 .unwrap_or_default()
         ),
-        "rolling back" => format!("{me} rollback --journal {j} (continues the rollback)"),
-        "finished" => match &progress.verified {
+        Phase::RollingBack => format!("{me} rollback --journal {j} (continues the rollback)"),
+        Phase::Finished => match &progress.verified {
             Some((true, _)) | None => "nothing: the migration is complete".to_string(),
             Some((false, _)) => format!(
                 "investigate the differences between the prediction and the live SCPs, or roll back: {me} rollback --journal {j}"
             ),
         },
-        "waiting for the console" => {
+        Phase::WaitingForConsole => {
             let rollback = progress.rollback.is_some();
             if rollback {
                 format!(
@@ -287,10 +361,10 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
                 )
             }
         }
-        "failed" => format!(
+        Phase::Failed => format!(
             "read the failure below, fix its cause, then: {me} resume --journal {j} (or roll back: {me} rollback --journal {j})"
         ),
-        "stopped: the organization changed" => format!(
+        Phase::StoppedChanged => format!(
             "fix each change below (or plan again if they are wanted), then: {me} {} --journal {j}",
             if progress.rollback.is_some() {
                 "rollback"
@@ -313,7 +387,7 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
             .map(|s| s.plan_path.clone())
             .unwrap_or_default(),
         organization_id: plan.organization_id.clone(),
-        phase: phase.to_string(),
+        phase,
         stages,
         in_flight,
         failures,

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
 use super::{Format, Output, Tone};
-use crate::apply::status::Status;
+use crate::apply::status::{StageState, Status};
 use crate::apply::{Report, ReportKind as K};
 use crate::plan::Plan;
 
@@ -188,14 +188,16 @@ pub fn render_status(s: &Status, out: &Output) -> String {
         b("Apply of"),
         s.plan,
         s.organization_id,
-        b(&s.phase)
+        b(s.phase.as_str())
     ));
     for st in &s.stages {
-        let mark = match st.state.as_str() {
-            "done" => out.paint(Tone::Good, "✓"),
-            "failed" => out.paint(Tone::Bad, "✗"),
-            "waiting for the console" | "in progress" => out.paint(Tone::Warn, "…"),
-            _ => " ".into(),
+        let mark = match st.state {
+            StageState::Done => out.paint(Tone::Good, "✓"),
+            StageState::Failed | StageState::Blocked => out.paint(Tone::Bad, "✗"),
+            StageState::WaitingForConsole | StageState::InProgress | StageState::DoneInConsole => {
+                out.paint(Tone::Warn, "…")
+            }
+            StageState::NotStarted => " ".into(),
         };
         t.push_str(&format!(
             "  {mark} {:<10} {}/{} steps  {}{}  {}\n",

@@ -2,14 +2,14 @@
 //! first-tier OU has no region deny, then one block per finding.
 
 use super::{Output, Tone};
-use crate::check::CheckReport;
+use crate::check::{CheckReport, FindingKind};
 
 pub fn render_check(r: &CheckReport, out: &Output) -> String {
     let mut s = String::new();
     let uncovered: Vec<&str> = r
         .findings
         .iter()
-        .filter(|f| f.kind == "uncovered-ou")
+        .filter(|f| f.kind == FindingKind::UncoveredOu)
         .map(|f| f.target.as_str())
         .collect();
     if !uncovered.is_empty() {
