@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::detect::{self, DenyState, Quotas};
 use crate::plan::Plan;
 use crate::plan::companion::{COMPANION_NAME, recognise};
+use crate::policy::read;
 use crate::snapshot::Snapshot;
 
 /// Version of the `check --format json` object.
@@ -103,22 +104,6 @@ pub struct CheckInputs<'a> {
     pub replan: String,
 }
 
-fn covers(pattern: &str, action: &str) -> bool {
-    crate::policy::glob(pattern, action, true)
-}
-
-fn string_list(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v.dedup();
@@ -168,7 +153,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             c.parameters
                 .iter()
                 .find(|p| p.key == key)
-                .map(|p| string_list(&p.value))
+                .map(|p| read::string_list(Some(&p.value)))
                 .unwrap_or_default()
         };
         let allowed = sorted(param("AllowedRegions"));
@@ -189,7 +174,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         let missing: Vec<&str> = INFERENCE_ACTIONS
             .iter()
             .copied()
-            .filter(|a| !exempted.iter().any(|p| covers(p, a)))
+            .filter(|a| !exempted.iter().any(|p| read::action_matches(p, a)))
             .collect();
         if !missing.is_empty() {
             findings.push(Finding {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{DriftStatus, EnablementStatus, LandingZoneStatus, arn_id, arn_region};
+use crate::policy::read;
 use crate::snapshot::*;
 
 /// Version of the report's JSON shape.
@@ -209,73 +210,6 @@ pub struct CustomerRegionScp {
     pub may_block_bedrock: bool,
 }
 
-fn statements(content: &str) -> Vec<Value> {
-    match serde_json::from_str::<Value>(content) {
-        Ok(doc) => match doc.get("Statement") {
-            Some(Value::Array(list)) => list.clone(),
-            Some(obj @ Value::Object(_)) => vec![obj.clone()],
-            _ => Vec::new(),
-        },
-        Err(_) => Vec::new(),
-    }
-}
-
-fn string_list(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Case-insensitive IAM action glob (`*`, `?`).
-fn action_glob(pattern: &str, action: &str) -> bool {
-    fn rec(p: &[u8], a: &[u8]) -> bool {
-        match (p.first(), a.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => rec(&p[1..], a) || (!a.is_empty() && rec(p, &a[1..])),
-            (Some(b'?'), Some(_)) => rec(&p[1..], &a[1..]),
-            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => rec(&p[1..], &a[1..]),
-            _ => false,
-        }
-    }
-    rec(pattern.as_bytes(), action.as_bytes())
-}
-
-fn condition_mentions_region(stmt: &Value) -> bool {
-    stmt.get("Condition")
-        .and_then(Value::as_object)
-        .is_some_and(|ops| {
-            ops.values().any(|keys| {
-                keys.as_object().is_some_and(|k| {
-                    k.keys()
-                        .any(|key| key.eq_ignore_ascii_case("aws:RequestedRegion"))
-                })
-            })
-        })
-}
-
-fn denies_action(stmt: &Value, action: &str) -> bool {
-    if stmt.get("Effect").and_then(Value::as_str) != Some("Deny") {
-        return false;
-    }
-    if let Some(actions) = stmt.get("Action") {
-        return string_list(Some(actions))
-            .iter()
-            .any(|p| action_glob(p, action));
-    }
-    if let Some(not) = stmt.get("NotAction") {
-        return !string_list(Some(not))
-            .iter()
-            .any(|p| action_glob(p, action));
-    }
-    false
-}
-
 fn slots(used: usize, quotas: &Quotas) -> Slots {
     Slots {
         used,
@@ -306,14 +240,12 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
             let Some(p) = s.policies.get(pid) else {
                 continue;
             };
-            for st in statements(&p.content) {
-                if st.get("Sid").and_then(Value::as_str) == Some(sid) {
-                    out.push(StatementRef {
-                        policy_id: pid.clone(),
-                        policy_name: p.summary.name.clone(),
-                        sid: sid.to_string(),
-                    });
-                }
+            for _ in read::statements_with_sid(&p.content, sid) {
+                out.push(StatementRef {
+                    policy_id: pid.clone(),
+                    policy_name: p.summary.name.clone(),
+                    sid: sid.to_string(),
+                });
             }
         }
         out
@@ -331,17 +263,11 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         let scp_statements = statements_with_sid(&ou.policies, crate::plan::pv1::GRREGIONDENY_SID);
         for r in &scp_statements {
             if let Some(p) = s.policies.get(&r.policy_id) {
-                for st in statements(&p.content) {
-                    if st.get("Sid").and_then(Value::as_str)
-                        == Some(crate::plan::pv1::GRREGIONDENY_SID)
-                    {
-                        let regions = string_list(
-                            st.pointer("/Condition/StringNotEquals/aws:RequestedRegion"),
-                        );
-                        for region in regions {
-                            if !allowed_regions.contains(&region) {
-                                allowed_regions.push(region);
-                            }
+                for st in read::statements_with_sid(&p.content, crate::plan::pv1::GRREGIONDENY_SID)
+                {
+                    for region in st.condition_values("StringNotEquals", "aws:RequestedRegion") {
+                        if !allowed_regions.contains(&region) {
+                            allowed_regions.push(region);
                         }
                     }
                 }
@@ -397,7 +323,7 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
                 c.parameters
                     .iter()
                     .find(|p| p.key == k)
-                    .map(|p| string_list(Some(&p.value)))
+                    .map(|p| read::string_list(Some(&p.value)))
                     .unwrap_or_default()
             };
             Pv1Enablement {
@@ -568,17 +494,15 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
                 continue;
             }
         }
-        let sts: Vec<Value> = statements(&p.content)
+        let sts: Vec<read::Statement> = read::statements(&p.content)
             .into_iter()
-            .filter(condition_mentions_region)
+            .filter(|st| st.mentions_key("aws:RequestedRegion"))
             .collect();
         if sts.is_empty() {
             continue;
         }
         let attached_to = attached_to(id);
-        let may_block_bedrock = sts
-            .iter()
-            .any(|st| denies_action(st, "bedrock:InvokeModel"));
+        let may_block_bedrock = sts.iter().any(|st| st.may_deny("bedrock:InvokeModel"));
         if may_block_bedrock {
             warnings.push(format!(
                 "customer SCP {} ({id}) denies Bedrock inference by aws:RequestedRegion: it will still block cross-region inference after the migration",
@@ -590,7 +514,7 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
             policy_name: p.summary.name.clone(),
             sids: sts
                 .iter()
-                .filter_map(|st| st.get("Sid").and_then(Value::as_str).map(str::to_string))
+                .filter_map(|st| st.sid().map(str::to_string))
                 .collect(),
             attached_to,
             may_block_bedrock,
@@ -654,33 +578,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn action_globs_are_case_insensitive() {
-        assert!(action_glob("bedrock:Invoke*", "bedrock:InvokeModel"));
-        assert!(action_glob("BEDROCK:*", "bedrock:InvokeModel"));
-        assert!(action_glob("*", "bedrock:InvokeModel"));
-        assert!(action_glob("bedrock:InvokeModel?", "bedrock:InvokeModelX"));
-        assert!(!action_glob("ec2:*", "bedrock:InvokeModel"));
+    fn statement(v: Value) -> read::Statement {
+        read::statements_of(&json!({"Statement": v})).remove(0)
     }
 
     #[test]
     fn deny_detection_follows_action_and_not_action() {
         let not_action = json!({"Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*"});
-        assert!(denies_action(&not_action, "bedrock:InvokeModel"));
+        assert!(statement(not_action).may_deny("bedrock:InvokeModel"));
         let exempt = json!({"Effect": "Deny", "NotAction": ["bedrock:Invoke*"], "Resource": "*"});
-        assert!(!denies_action(&exempt, "bedrock:InvokeModel"));
+        assert!(!statement(exempt).may_deny("bedrock:InvokeModel"));
         let ec2 = json!({"Effect": "Deny", "Action": ["ec2:RunInstances"], "Resource": "*"});
-        assert!(!denies_action(&ec2, "bedrock:InvokeModel"));
+        assert!(!statement(ec2).may_deny("bedrock:InvokeModel"));
         let allow = json!({"Effect": "Allow", "Action": "*", "Resource": "*"});
-        assert!(!denies_action(&allow, "bedrock:InvokeModel"));
+        assert!(!statement(allow).may_deny("bedrock:InvokeModel"));
     }
 
     #[test]
     fn region_condition_keys_match_case_insensitively() {
         let st = json!({"Condition": {"StringNotEqualsIfExists": {"AWS:requestedregion": ["us-east-1"]}}});
-        assert!(condition_mentions_region(&st));
-        assert!(!condition_mentions_region(
-            &json!({"Condition": {"Bool": {"aws:SecureTransport": "false"}}})
-        ));
+        assert!(statement(st).mentions_key("aws:RequestedRegion"));
+        assert!(
+            !statement(json!({"Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
+                .mentions_key("aws:RequestedRegion")
+        );
     }
 }

@@ -275,7 +275,7 @@ where
         let mut sids = Vec::new();
         for p in &attached {
             let full = super::live::retry(|| live.orgs.describe_policy(&p.id)).await?;
-            sids.extend(super::live::statement_sids(&full.content));
+            sids.extend(crate::policy::read::statement_sids(&full.content));
         }
         targets.push(TargetCoverage {
             ou_id: t.ou_id.clone(),

@@ -107,20 +107,6 @@ pub fn parameters_json(params: &[ControlParameter]) -> Value {
     )
 }
 
-/// Sids of a policy document's statements.
-pub fn statement_sids(content: &str) -> Vec<String> {
-    let doc: Value = serde_json::from_str(content).unwrap_or(Value::Null);
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(v @ Value::Object(_)) => vec![v.clone()],
-        _ => Vec::new(),
-    };
-    statements
-        .iter()
-        .filter_map(|s| s.get("Sid").and_then(Value::as_str).map(str::to_string))
-        .collect()
-}
-
 /// Reads for one apply run.
 pub struct Live<'a, O, C, I> {
     pub orgs: &'a O,
@@ -183,7 +169,7 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
         let mut out = Vec::new();
         for p in self.attached(target).await? {
             let full = retry(|| self.orgs.describe_policy(&p.id)).await?;
-            out.extend(statement_sids(&full.content));
+            out.extend(crate::policy::read::statement_sids(&full.content));
         }
         Ok(out)
     }
@@ -417,12 +403,5 @@ mod tests {
         assert!(backoff(1, None) <= Duration::from_millis(500));
         assert!(backoff(10, None) <= Duration::from_secs(20));
         assert!(backoff(1, Some(3)) >= Duration::from_secs(3));
-    }
-
-    #[test]
-    fn sids_from_a_document() {
-        let doc = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        assert_eq!(statement_sids(doc), vec!["A".to_string()]);
-        assert!(statement_sids("not json").is_empty());
     }
 }

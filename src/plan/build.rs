@@ -25,6 +25,7 @@ use super::pv1;
 use crate::detect::{self, DenyState, Quotas};
 use crate::error::{Error, ErrorKind};
 use crate::model::{DriftStatus, EnablementStatus, LandingZoneStatus, arn_region};
+use crate::policy::read;
 use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
 use crate::snapshot::{GUARDRAIL_PREFIX, Snapshot};
 
@@ -54,29 +55,6 @@ fn input_error(field: &str, message: String, hint: &str) -> Error {
     .hint(hint)
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn statements(content: &str) -> Vec<Value> {
-    match serde_json::from_str::<Value>(content)
-        .ok()
-        .and_then(|d| d.get("Statement").cloned())
-    {
-        Some(Value::Array(list)) => list,
-        Some(obj @ Value::Object(_)) => vec![obj],
-        _ => Vec::new(),
-    }
-}
-
 /// Principals the landing-zone deny exempts beyond Control Tower's own roles.
 fn lz_exempt_principals(s: &Snapshot) -> Vec<String> {
     let mut out = BTreeSet::new();
@@ -85,27 +63,12 @@ fn lz_exempt_principals(s: &Snapshot) -> Vec<String> {
             let Some(p) = s.policies.get(pid) else {
                 continue;
             };
-            for st in statements(&p.content) {
-                if st.get("Sid").and_then(Value::as_str) != Some(super::pv1::GRREGIONDENY_SID) {
-                    continue;
-                }
-                let Some(cond) = st.get("Condition").and_then(Value::as_object) else {
-                    continue;
-                };
-                for (op, keys) in cond {
-                    if !op.to_ascii_lowercase().starts_with("arnnotlike") {
-                        continue;
-                    }
-                    for (k, v) in keys.as_object().into_iter().flatten() {
-                        if k.eq_ignore_ascii_case("aws:PrincipalARN") {
-                            out.extend(
-                                strings(Some(v))
-                                    .into_iter()
-                                    .filter(|a| !pv1::is_control_tower_role(a)),
-                            );
-                        }
-                    }
-                }
+            for st in read::statements_with_sid(&p.content, super::pv1::GRREGIONDENY_SID) {
+                out.extend(
+                    st.condition_values("ArnNotLike", "aws:PrincipalARN")
+                        .into_iter()
+                        .filter(|a| !pv1::is_control_tower_role(a)),
+                );
             }
         }
     }
@@ -236,7 +199,7 @@ fn param(params: &[crate::model::ControlParameter], key: &str) -> Vec<String> {
     params
         .iter()
         .find(|p| p.key == key)
-        .map(|p| strings(Some(&p.value)))
+        .map(|p| read::string_list(Some(&p.value)))
         .unwrap_or_default()
 }
 
@@ -816,7 +779,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
             && !e
                 .exempted_actions
                 .iter()
-                .any(|a| action_covers(a, "bedrock:InvokeModel"))
+                .any(|a| read::action_matches(a, "bedrock:InvokeModel"))
         {
             warnings.push(format!(
                 "PV.1 on the nested OU {} does not exempt Bedrock inference: cross-region inference stays blocked there after the migration",
@@ -962,15 +925,6 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
     }
     plan.checksum = checksum(&plan);
     Ok(plan)
-}
-
-fn action_covers(pattern: &str, action: &str) -> bool {
-    let p = pattern.to_ascii_lowercase();
-    let a = action.to_ascii_lowercase();
-    match p.strip_suffix('*') {
-        Some(prefix) => a.starts_with(prefix),
-        None => p == a,
-    }
 }
 
 fn check(

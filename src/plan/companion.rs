@@ -24,26 +24,13 @@ pub fn recognise(name: &str, content: &str) -> Option<bool> {
     if name != COMPANION_NAME {
         return None;
     }
-    let doc: Value = serde_json::from_str(content).unwrap_or(Value::Null);
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(v @ Value::Object(_)) => vec![v.clone()],
-        _ => Vec::new(),
-    };
+    let statements = crate::policy::read::statements(content);
     let ours = !statements.is_empty()
         && statements.iter().all(|st| {
-            let sid_ok = st
-                .get("Sid")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.starts_with(SID_PREFIX));
-            let deny = st.get("Effect").and_then(Value::as_str) == Some("Deny");
-            let actions: Vec<&str> = match st.get("Action") {
-                Some(Value::String(a)) => vec![a.as_str()],
-                Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
+            let sid_ok = st.sid().is_some_and(|s| s.starts_with(SID_PREFIX));
+            let actions = st.actions().unwrap_or_default();
             sid_ok
-                && deny
+                && st.is_deny()
                 && !actions.is_empty()
                 && actions.iter().all(|a| a.starts_with("bedrock:"))
         });

@@ -15,9 +15,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::pv1;
+use crate::policy::read::{self, pattern_covers};
 use crate::snapshot::Snapshot;
 
 /// One pattern the two region denies treat differently.
@@ -43,28 +42,10 @@ pub fn live_not_actions(s: &Snapshot) -> BTreeMap<String, Vec<String>> {
             let Some(p) = s.policies.get(pid) else {
                 continue;
             };
-            let Ok(doc) = serde_json::from_str::<Value>(&p.content) else {
-                continue;
-            };
-            let statements = match &doc["Statement"] {
-                Value::Array(a) => a.clone(),
-                Value::Object(_) => vec![doc["Statement"].clone()],
-                _ => Vec::new(),
-            };
-            for st in statements
-                .iter()
-                .filter(|st| st["Sid"].as_str() == Some(pv1::GRREGIONDENY_SID))
-            {
-                let list = match &st["NotAction"] {
-                    Value::String(a) => vec![a.clone()],
-                    Value::Array(a) => a
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                out.entry(ou.name.clone()).or_default().extend(list);
+            for st in read::statements_with_sid(&p.content, pv1::GRREGIONDENY_SID) {
+                out.entry(ou.name.clone())
+                    .or_default()
+                    .extend(st.not_actions().unwrap_or_default());
             }
         }
     }
@@ -89,39 +70,17 @@ pub fn differences(live: &BTreeMap<String, Vec<String>>) -> Vec<Difference> {
             d.ous.push(ou.clone());
         };
         for p in &pv1_list {
-            if !lz.iter().any(|q| covers(q, p)) {
+            if !lz.iter().any(|q| pattern_covers(q, p)) {
                 add(p, true, lz);
             }
         }
         for q in lz {
-            if !pv1_list.iter().any(|p| covers(p, q)) {
+            if !pv1_list.iter().any(|p| pattern_covers(p, q)) {
                 add(q, false, &pv1_list);
             }
         }
     }
     found.into_values().collect()
-}
-
-/// Whether every action `inner` matches is also matched by `outer`
-/// (case-insensitive IAM action globs: `*` any run, `?` one character).
-/// Sound: a `true` is always right; a `false` may be conservative.
-pub fn covers(outer: &str, inner: &str) -> bool {
-    let (o, i) = (outer.as_bytes(), inner.as_bytes());
-    // m[a][b]: outer[a..] covers inner[b..].
-    let mut m = vec![vec![false; i.len() + 1]; o.len() + 1];
-    m[o.len()][i.len()] = true;
-    for a in (0..o.len()).rev() {
-        for b in (0..=i.len()).rev() {
-            m[a][b] = match o[a] {
-                // A star spans nothing, or one more character of inner (of any kind).
-                b'*' => m[a + 1][b] || (b < i.len() && m[a][b + 1]),
-                // A question mark stands for one character, never for a run.
-                b'?' => b < i.len() && i[b] != b'*' && m[a + 1][b + 1],
-                c => b < i.len() && i[b].eq_ignore_ascii_case(&c) && m[a + 1][b + 1],
-            };
-        }
-    }
-    m[0][0]
 }
 
 /// Names tried in place of a wildcard, in order: a name no AWS action has,
@@ -172,16 +131,19 @@ mod tests {
 
     #[test]
     fn containment_is_sound_for_stars_and_question_marks() {
-        assert!(covers("kms:*", "kms:*"));
-        assert!(covers("kms:*", "kms:Create*"));
-        assert!(covers("*", "lightsail:Get*"));
-        assert!(covers("KMS:*", "kms:CreateKey"));
-        assert!(covers("s3:Get*", "s3:GetBucket?ocation"));
-        assert!(!covers("kms:Create*", "kms:*"));
-        assert!(!covers("kms:?", "kms:*"));
-        assert!(!covers("sts:*", "kms:*"));
-        assert!(!covers("lightsail:Get*", "lightsail:*"));
-        assert!(covers("s3:?etBucketLocation", "s3:GetBucketLocation"));
+        assert!(pattern_covers("kms:*", "kms:*"));
+        assert!(pattern_covers("kms:*", "kms:Create*"));
+        assert!(pattern_covers("*", "lightsail:Get*"));
+        assert!(pattern_covers("KMS:*", "kms:CreateKey"));
+        assert!(pattern_covers("s3:Get*", "s3:GetBucket?ocation"));
+        assert!(!pattern_covers("kms:Create*", "kms:*"));
+        assert!(!pattern_covers("kms:?", "kms:*"));
+        assert!(!pattern_covers("sts:*", "kms:*"));
+        assert!(!pattern_covers("lightsail:Get*", "lightsail:*"));
+        assert!(pattern_covers(
+            "s3:?etBucketLocation",
+            "s3:GetBucketLocation"
+        ));
     }
 
     fn live(list: &[&str]) -> BTreeMap<String, Vec<String>> {

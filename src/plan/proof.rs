@@ -203,23 +203,12 @@ fn initial(s: &Snapshot) -> Result<Attachments, String> {
     })
 }
 
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn predicted_pv1(parameters: &Value) -> Result<Arc<Policy>, String> {
     let get = |k: &str| {
         parameters
             .as_array()
             .and_then(|a| a.iter().find(|p| p["key"] == k))
-            .map(|p| strings(&p["value"]))
+            .map(|p| crate::policy::read::string_list(Some(&p["value"])))
             .unwrap_or_default()
     };
     let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [pv1::statement(&get("AllowedRegions"), &get("ExemptedActions"), &get("ExemptedPrincipalArns"))]});

@@ -7,6 +7,7 @@
 mod eval;
 mod model;
 mod parse;
+pub mod read;
 
 pub use eval::{
     Class, ContextValue, Decision, Hit, Level, Prepared, Request, arn_match, classify_prepared,
