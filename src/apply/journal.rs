@@ -1,6 +1,8 @@
 //! The journal: an append-only JSON Lines file, one record per event, each
 //! written with a single `write` and followed by `fsync`, mode 0600, guarded
-//! by a lock file. It is the single source of truth for `resume`,
+//! by an OS lock on the journal file itself (never replaced, so deleting a
+//! file cannot let a second run in) and released when the [`Journal`] is
+//! dropped. A sibling `<journal>.lock` file names the holder. It is the single source of truth for `resume`,
 //! `rollback` and `status`; [`fold`] turns its records into a [`Progress`]
 //! without any I/O.
 //!
@@ -422,15 +424,21 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-/// An open, locked journal.
+/// An open, locked journal. Dropping it releases the lock (the OS lock
+/// goes with the file handle) and removes the holder file.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
-    _lock: File,
     lock_path: PathBuf,
     next_seq: u64,
     abort_after: Option<u64>,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.lock_path);
+    }
 }
 
 /// The lock file's path for a journal.
@@ -447,28 +455,22 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
     }
 }
 
-/// Takes the journal's lock: an OS lock on `<journal>.lock` (released by the
-/// OS if the process dies) holding the holder's pid, host and start time.
-/// When the OS lock is free but the file names a holder, that holder died
-/// without cleaning up (the OS lock dies with its process): the lock is
-/// stale, reported through `stale` and taken over. A holder on another
-/// host may still be running against the same file over a network share,
-/// so taking over its lock needs `force` (`--force-unlock`).
+/// Takes the journal's lock: an OS lock on the open journal file (released
+/// by the OS if the process dies), and `<journal>.lock` naming the holder's
+/// pid, host and start time. When the OS lock is free but the holder file
+/// names someone, that run died without cleaning up: the lock is stale,
+/// reported through `stale` and taken over. A holder on another host may
+/// still be running against the same file over a network share (where OS
+/// locks may not reach), so taking over its lock needs `force`
+/// (`--force-unlock`).
 fn take_lock(
+    file: &File,
     journal: &Path,
     command: &str,
     force: bool,
     stale: &mut Option<LockHolder>,
-) -> Result<File, JournalError> {
+) -> Result<PathBuf, JournalError> {
     let path = lock_path(journal);
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io(&path))?;
-    set_private(&file, &path)?;
     let previous: Option<LockHolder> = std::fs::read_to_string(&path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
@@ -485,7 +487,7 @@ fn take_lock(
                 }),
             });
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(io(&path)(e)),
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(journal)(e)),
     }
     let host = host_name();
     if let Some(prev) = previous {
@@ -504,10 +506,16 @@ fn take_lock(
         command: command.to_string(),
     };
     let text = serde_json::to_string(&me).unwrap_or_default();
-    file.set_len(0).map_err(io(&path))?;
-    file.write_all(text.as_bytes()).map_err(io(&path))?;
-    file.sync_all().map_err(io(&path))?;
-    Ok(file)
+    let mut holder = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    set_private(&holder, &path)?;
+    holder.write_all(text.as_bytes()).map_err(io(&path))?;
+    holder.sync_all().map_err(io(&path))?;
+    Ok(path)
 }
 
 #[cfg(unix)]
@@ -618,23 +626,23 @@ impl Journal {
         Ok((journal, records))
     }
 
-    /// Creates a new journal (refusing to overwrite one) and locks it.
+    /// Creates a new journal and locks it. It refuses to overwrite one,
+    /// except a journal that holds no complete record: an apply that died
+    /// (or found the disk full) before its first record was durable sent
+    /// nothing to AWS, so it may start over.
     pub fn create(path: &Path, command: &str) -> Result<Journal, JournalError> {
-        let mut stale = None;
-        let lock = take_lock(path, command, false, &mut stale)?;
-        let file = OpenOptions::new()
+        let file = match OpenOptions::new()
+            .read(true)
             .append(true)
             .create_new(true)
             .open(path)
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    JournalError::Exists {
-                        path: path.to_path_buf(),
-                    }
-                } else {
-                    io(path)(e)
-                }
-            })?;
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Journal::create_over_empty(path, command);
+            }
+            Err(e) => return Err(io(path)(e)),
+        };
         set_private(&file, path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && let Ok(d) = File::open(dir)
@@ -642,11 +650,51 @@ impl Journal {
             // Make the new file's directory entry durable too.
             let _ = d.sync_all();
         }
+        let mut stale = None;
+        let lock_path = take_lock(&file, path, command, false, &mut stale)?;
         Ok(Journal {
             path: path.to_path_buf(),
             file,
-            _lock: lock,
-            lock_path: lock_path(path),
+            lock_path,
+            next_seq: 1,
+            abort_after: abort_after(),
+        })
+    }
+
+    /// An existing journal without one complete record, taken over and
+    /// emptied; any other existing journal is [`JournalError::Exists`].
+    fn create_over_empty(path: &Path, command: &str) -> Result<Journal, JournalError> {
+        let exists = || JournalError::Exists {
+            path: path.to_path_buf(),
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io(path))?;
+        let mut stale = None;
+        let lock_path = match take_lock(&file, path, command, false, &mut stale) {
+            Ok(p) => p,
+            Err(e @ JournalError::Locked { .. }) => return Err(e),
+            Err(_) => return Err(exists()),
+        };
+        let (records, _) = match read_from(path, file.try_clone().map_err(io(path))?) {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = std::fs::remove_file(&lock_path);
+                return Err(exists());
+            }
+        };
+        if !records.is_empty() {
+            let _ = std::fs::remove_file(&lock_path);
+            return Err(exists());
+        }
+        file.set_len(0).map_err(io(path))?;
+        file.sync_all().map_err(io(path))?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file,
+            lock_path,
             next_seq: 1,
             abort_after: abort_after(),
         })
@@ -660,36 +708,37 @@ impl Journal {
         command: &str,
         force_unlock: bool,
     ) -> Result<(Journal, Vec<Record>, Option<LockHolder>), JournalError> {
-        if !path.exists() {
-            return Err(JournalError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        let mut stale = None;
-        let lock = take_lock(path, command, force_unlock, &mut stale)?;
         let file = OpenOptions::new()
             .read(true)
             .append(true)
             .open(path)
-            .map_err(io(path))?;
-        let (records, good_len) = read_from(path, file.try_clone().map_err(io(path))?)?;
-        let len = file.metadata().map_err(io(path))?.len();
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    JournalError::Missing {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    io(path)(e)
+                }
+            })?;
+        let mut stale = None;
+        let lock_path = take_lock(&file, path, command, force_unlock, &mut stale)?;
+        let mut journal = Journal {
+            path: path.to_path_buf(),
+            file,
+            lock_path,
+            next_seq: 1,
+            abort_after: abort_after(),
+        };
+        let (records, good_len) =
+            read_from(path, journal.file.try_clone().map_err(io(path))?)?;
+        let len = journal.file.metadata().map_err(io(path))?.len();
         if len != good_len {
-            file.set_len(good_len).map_err(io(path))?;
-            file.sync_all().map_err(io(path))?;
+            journal.file.set_len(good_len).map_err(io(path))?;
+            journal.file.sync_all().map_err(io(path))?;
         }
-        Ok((
-            Journal {
-                path: path.to_path_buf(),
-                file,
-                _lock: lock,
-                lock_path: lock_path(path),
-                next_seq: records.len() as u64 + 1,
-                abort_after: abort_after(),
-            },
-            records,
-            stale,
-        ))
+        journal.next_seq = records.len() as u64 + 1;
+        Ok((journal, records, stale))
     }
 
     pub fn path(&self) -> &Path {
@@ -720,10 +769,6 @@ impl Journal {
         Ok(record)
     }
 
-    /// Releases the lock and removes the lock file.
-    pub fn close(self) {
-        let _ = std::fs::remove_file(&self.lock_path);
-    }
 }
 
 fn abort_after() -> Option<u64> {
@@ -770,7 +815,7 @@ mod tests {
             stage: "preflight".into(),
         })
         .unwrap();
-        j.close();
+        drop(j);
         let records = read(&path).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(records[1].seq, 2);
@@ -791,7 +836,7 @@ mod tests {
         let path = dir.path().join("j.journal.jsonl");
         let mut j = Journal::create(&path, "apply").unwrap();
         j.append(started()).unwrap();
-        j.close();
+        drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"seq\":2,\"at\":\"2026").unwrap();
         drop(f);
@@ -799,7 +844,7 @@ mod tests {
         let (mut j, records, _) = Journal::open(&path, "resume", false).unwrap();
         assert_eq!(records.len(), 1);
         j.append(Event::Finished).unwrap();
-        j.close();
+        drop(j);
         let records = read(&path).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(records[1].event, Event::Finished);
@@ -834,7 +879,7 @@ mod tests {
         std::fs::write(lock_path(&path), serde_json::to_string(&dead).unwrap()).unwrap();
         let (j, _, stale) = Journal::open(&path, "resume", false).unwrap();
         assert_eq!(stale, Some(dead));
-        j.close();
+        drop(j);
         // A lock from another host needs --force-unlock.
         let foreign = LockHolder {
             pid: 1,
@@ -849,6 +894,39 @@ mod tests {
         ));
         let (j, _, stale) = Journal::open(&path, "resume", true).unwrap();
         assert_eq!(stale, Some(foreign));
-        j.close();
+        drop(j);
+    }
+
+    #[test]
+    fn deleting_the_holder_file_does_not_let_a_second_run_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        let mut j = Journal::create(&path, "apply").unwrap();
+        j.append(started()).unwrap();
+        std::fs::remove_file(lock_path(&path)).unwrap();
+        let second = Journal::open(&path, "resume", false);
+        assert!(matches!(second, Err(JournalError::Locked { .. })), "{second:?}");
+        drop(j);
+        assert!(!lock_path(&path).exists(), "dropping the journal removes the holder file");
+        let (_again, records, stale) = Journal::open(&path, "resume", false).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(stale, None);
+    }
+
+    #[test]
+    fn a_journal_without_a_complete_record_may_start_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        // The disk filled up during the first write: a torn first line.
+        std::fs::write(&path, b"{\"seq\":1,\"at\":\"20").unwrap();
+        let mut j = Journal::create(&path, "apply").unwrap();
+        j.append(started()).unwrap();
+        drop(j);
+        assert_eq!(read(&path).unwrap().len(), 1);
+        // With a complete record it is an earlier apply: refused.
+        assert!(matches!(
+            Journal::create(&path, "apply"),
+            Err(JournalError::Exists { .. })
+        ));
     }
 }

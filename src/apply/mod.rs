@@ -286,14 +286,6 @@ where
         }
     }
 
-    /// Gives the journal back (to close it).
-    pub fn into_journal(self) -> Journal {
-        match self.journal.into_inner() {
-            Ok((j, _)) => j,
-            Err(poisoned) => poisoned.into_inner().0,
-        }
-    }
-
     /// Appends a record; the run stops if the journal cannot be written.
     pub fn record(&self, event: Event) -> Result<(), RunError> {
         self.journal_intact()?;

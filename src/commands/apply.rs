@@ -245,7 +245,7 @@ async fn execute(
     };
     signals.abort();
     view.finish();
-    run.into_journal().close();
+    drop(run);
     let j = journal_path;
     match outcome? {
         Outcome::Finished { differences } if differences.is_empty() => {
@@ -334,11 +334,12 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
         .clone()
         .unwrap_or_else(|| default_journal(&args.plan, &plan));
     if journal_path.exists() {
-        // A run in progress holds the lock: say so; otherwise the journal is an earlier start.
-        return Err(match Journal::open(&journal_path, "apply", false) {
-            Err(e @ JournalError::Locked { .. }) => Error::from(e),
-            Ok((j, _, _)) => {
-                j.close();
+        // A run in progress holds the lock: say so. A journal without one
+        // complete record is an apply that died before sending anything:
+        // it starts over. Otherwise the journal is an earlier start.
+        let refusal = match Journal::open(&journal_path, "apply", false) {
+            Ok((_, records, _)) if records.is_empty() => None,
+            Ok(_) => Some(
                 Error::from(JournalError::Exists {
                     path: journal_path.clone(),
                 })
@@ -346,10 +347,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
                     "continue it with `{me} resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `{me} rollback --journal {0}`",
                     journal_path.display(),
                     me = format!("ctmigrate{}", global.connection_flags()),
-                ))
-            }
-            Err(e) => Error::from(e),
-        });
+                )),
+            ),
+            Err(e) => Some(Error::from(e)),
+        };
+        if let Some(e) = refusal {
+            return Err(e);
+        }
     }
 
     let session = Session::connect(global, out).await?;
@@ -409,7 +413,6 @@ fn open_journal(
     }
     let progress = journal::fold(&records);
     let Some(started) = progress.started else {
-        journal.close();
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!("journal `{}` has no start record", path.display()),
@@ -419,7 +422,6 @@ fn open_journal(
     let plan = match load_plan(Path::new(&started.plan_path)) {
         Ok(p) => p,
         Err(e) => {
-            journal.close();
             return Err(e.hint(format!(
                 "the journal was made from `{}`; put that plan file back unchanged",
                 started.plan_path
@@ -427,7 +429,6 @@ fn open_journal(
         }
     };
     if plan.checksum != started.plan_checksum {
-        journal.close();
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!(
@@ -446,7 +447,6 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
         open_journal(&args.journal, "resume", args.run.force_unlock, out)?;
     let progress = journal::fold(&records);
     if progress.rollback.is_some() {
-        journal.close();
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!(
@@ -458,20 +458,17 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
     }
 
     if let Err(e) = confirm(args.run.yes, "Resume", &plan, out) {
-        journal.close();
         return Err(e);
     }
     let session = match Session::connect(global, out).await {
         Ok(s) => s,
         Err(e) => {
-            journal.close();
             return Err(e);
         }
     };
     if let Err(e) =
         preflight::check_caller(&session.aws.identity(), session.aws.region(), &plan).await
     {
-        journal.close();
         session.close().await;
         return Err(e);
     }
@@ -483,7 +480,6 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
     match started {
         Ok(r) => records.push(r),
         Err(e) => {
-            journal.close();
             session.close().await;
             return Err(Error::from(e));
         }
@@ -510,7 +506,6 @@ pub async fn rollback(
     if let Some(to) = &args.to
         && !progress.checkpoints.contains(to)
     {
-        journal.close();
         return Err(Error::new(
             ErrorKind::Usage,
             format!("`{to}` is not a checkpoint of this apply"),
@@ -525,7 +520,6 @@ pub async fn rollback(
         && rb.finished
         && rb.to == args.to
     {
-        journal.close();
         out.status(
             "Rolled back",
             "this rollback has already finished; nothing to do",
@@ -533,20 +527,17 @@ pub async fn rollback(
         return Ok(Exit::Ok);
     }
     if let Err(e) = confirm(args.run.yes, "Roll back", &plan, out) {
-        journal.close();
         return Err(e);
     }
     let session = match Session::connect(global, out).await {
         Ok(s) => s,
         Err(e) => {
-            journal.close();
             return Err(e);
         }
     };
     if let Err(e) =
         preflight::check_caller(&session.aws.identity(), session.aws.region(), &plan).await
     {
-        journal.close();
         session.close().await;
         return Err(e);
     }
@@ -563,7 +554,6 @@ pub async fn rollback(
         match journal.append(event) {
             Ok(r) => records.push(r),
             Err(e) => {
-                journal.close();
                 session.close().await;
                 return Err(Error::from(e));
             }
