@@ -30,6 +30,8 @@
 //!   [`wizard::Prompter`] trait every question goes through (terminal,
 //!   answers file, recorder); the session runs in `commands`.
 //! - [`regions`]: Region facts (commercial Regions, name shape).
+//! - [`settings`]: the global flags, the terminals and the environment,
+//!   resolved once; everything below takes them from here.
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`error`]: the error type, its hints and the exit codes.
 //! - [`sandbox`]: its own room. An emulator of Control Tower, Control
@@ -51,6 +53,7 @@ pub mod plan;
 pub mod policy;
 pub mod regions;
 pub mod sandbox;
+pub mod settings;
 pub mod snapshot;
 pub mod wizard;
 
@@ -78,12 +81,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             return code.code();
         }
     };
-    let out = output::Output::new(
-        cli.global.format,
-        cli.global.no_color,
-        cli.global.quiet,
-        cli.global.verbose,
-    );
+    let settings = match settings::Settings::from_process(&cli.global) {
+        Ok(s) => s,
+        Err(e) => {
+            let out = output::Output::plain();
+            out.error(&e);
+            return e.exit().code();
+        }
+    };
+    let out = output::Output::new(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -98,8 +104,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             return Exit::Failure.code();
         }
     };
-    let global = cli.global.clone();
-    match runtime.block_on(commands::dispatch(cli.command, &global, &out)) {
+    match runtime.block_on(commands::dispatch(cli.command, &settings, &out)) {
         Ok(exit) => exit.code(),
         Err(e) => {
             out.error(&e);

@@ -23,9 +23,58 @@ use crate::plan::Action;
 /// Version of the record format.
 pub const JOURNAL_FORMAT_VERSION: u32 = 1;
 
-/// Test hook: abort the process right after the journal holds this many
-/// records (the crash test kills apply at every record boundary this way).
+/// Test hook (builds with the `test-hooks` feature only): abort the
+/// process right after the journal holds this many records (the crash test
+/// kills apply at every record boundary this way).
 pub const ABORT_AFTER_ENV: &str = "CTMIGRATE_TEST_ABORT_AFTER_RECORD";
+/// Test hook (builds with the `test-hooks` feature only): every write after
+/// the journal holds this many records fails, as on a full or read-only
+/// disk.
+pub const FAIL_AFTER_ENV: &str = "CTMIGRATE_TEST_FAIL_JOURNAL_AFTER_RECORD";
+
+/// Fault hooks for the crash and journal-failure tests. They read the
+/// environment only in builds with the `test-hooks` feature, which
+/// `cargo test` turns on (through the package's dev-dependency on itself)
+/// and release builds never have.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hooks {
+    abort_after: Option<u64>,
+    fail_after: Option<u64>,
+}
+
+impl Hooks {
+    #[cfg(feature = "test-hooks")]
+    fn from_env() -> Hooks {
+        let n = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+        Hooks {
+            abort_after: n(ABORT_AFTER_ENV),
+            fail_after: n(FAIL_AFTER_ENV),
+        }
+    }
+
+    #[cfg(not(feature = "test-hooks"))]
+    fn from_env() -> Hooks {
+        Hooks::default()
+    }
+
+    /// Fails the write of record `seq` when the test asks for it.
+    fn before_write(&self, seq: u64) -> std::io::Result<()> {
+        match self.fail_after {
+            Some(n) if seq > n => Err(std::io::Error::other(format!(
+                "injected journal failure after record {n} ({FAIL_AFTER_ENV})"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Dies like SIGKILL would, without unwinding or cleanup, once record
+    /// `seq` is durable, when the test asks for it.
+    fn after_write(&self, seq: u64) {
+        if self.abort_after == Some(seq) {
+            std::process::abort();
+        }
+    }
+}
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -416,12 +465,28 @@ impl std::fmt::Display for LockHolder {
 
 /// The host name, for lock records.
 pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
+    os_host_name()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown-host".into())
+}
+
+#[cfg(unix)]
+fn os_host_name() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer
+    // we own; the result is read only up to its first NUL.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+#[cfg(not(unix))]
+fn os_host_name() -> Option<String> {
+    None
 }
 
 /// An open, locked journal. Dropping it releases the lock (the OS lock
@@ -432,7 +497,7 @@ pub struct Journal {
     file: File,
     lock_path: PathBuf,
     next_seq: u64,
-    abort_after: Option<u64>,
+    hooks: Hooks,
 }
 
 impl Drop for Journal {
@@ -657,7 +722,7 @@ impl Journal {
             file,
             lock_path,
             next_seq: 1,
-            abort_after: abort_after(),
+            hooks: Hooks::from_env(),
         })
     }
 
@@ -696,7 +761,7 @@ impl Journal {
             file,
             lock_path,
             next_seq: 1,
-            abort_after: abort_after(),
+            hooks: Hooks::from_env(),
         })
     }
 
@@ -728,10 +793,9 @@ impl Journal {
             file,
             lock_path,
             next_seq: 1,
-            abort_after: abort_after(),
+            hooks: Hooks::from_env(),
         };
-        let (records, good_len) =
-            read_from(path, journal.file.try_clone().map_err(io(path))?)?;
+        let (records, good_len) = read_from(path, journal.file.try_clone().map_err(io(path))?)?;
         let len = journal.file.metadata().map_err(io(path))?.len();
         if len != good_len {
             journal.file.set_len(good_len).map_err(io(path))?;
@@ -757,24 +821,17 @@ impl Journal {
             source: std::io::Error::other(e),
         })?;
         line.push('\n');
+        self.hooks
+            .before_write(record.seq)
+            .map_err(io(&self.path))?;
         self.file
             .write_all(line.as_bytes())
             .map_err(io(&self.path))?;
         self.file.sync_data().map_err(io(&self.path))?;
         self.next_seq += 1;
-        if self.abort_after == Some(record.seq) {
-            // Test hook: die like SIGKILL would, without unwinding or cleanup.
-            std::process::abort();
-        }
+        self.hooks.after_write(record.seq);
         Ok(record)
     }
-
-}
-
-fn abort_after() -> Option<u64> {
-    std::env::var(ABORT_AFTER_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
 }
 
 #[cfg(test)]
@@ -905,9 +962,15 @@ mod tests {
         j.append(started()).unwrap();
         std::fs::remove_file(lock_path(&path)).unwrap();
         let second = Journal::open(&path, "resume", false);
-        assert!(matches!(second, Err(JournalError::Locked { .. })), "{second:?}");
+        assert!(
+            matches!(second, Err(JournalError::Locked { .. })),
+            "{second:?}"
+        );
         drop(j);
-        assert!(!lock_path(&path).exists(), "dropping the journal removes the holder file");
+        assert!(
+            !lock_path(&path).exists(),
+            "dropping the journal removes the holder file"
+        );
         let (_again, records, stale) = Journal::open(&path, "resume", false).unwrap();
         assert_eq!(records.len(), 1);
         assert_eq!(stale, None);

@@ -2,7 +2,6 @@
 //! run (with nothing changed), confirm, open the journal, hand the run to
 //! [`crate::apply`], and turn its outcome into an exit code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,15 +13,11 @@ use crate::apply::journal::{self, Event, Journal, JournalError, Record};
 use crate::apply::live::Live;
 use crate::apply::{Options, Outcome, Report, Run, preflight, status};
 use crate::aws::Apis;
-use crate::cli::{ApplyArgs, GlobalArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
+use crate::cli::{ApplyArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, RunView, render_status};
 use crate::plan::Plan;
-
-/// First interval between polls of a control operation or of the console
-/// step (default 250ms; operations are polled every fifth of their running
-/// time, up to 15s); rehearsals on a fast sandbox lower it.
-pub const POLL_ENV: &str = "CTMIGRATE_POLL_INTERVAL";
+use crate::settings::{Connection, Settings};
 
 /// The default journal beside the plan: `<dir>/<name>.journal.jsonl`.
 fn default_journal(plan_path: &Path, plan: &Plan) -> PathBuf {
@@ -96,39 +91,34 @@ fn window(run: &RunArgs) -> Result<Option<time::OffsetDateTime>, Error> {
     Ok(Some(end))
 }
 
-fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-fn options(run: &RunArgs) -> Result<Options, Error> {
+fn options(settings: &Settings, run: &RunArgs) -> Result<Options, Error> {
     Ok(Options {
         max_concurrency: run.max_concurrency as usize,
         console_wait: match run.wait_for_console {
             Some(d) => Some(d),
-            None if interactive() => Some(Duration::from_secs(24 * 3600)),
+            None if settings.interactive() => Some(Duration::from_secs(24 * 3600)),
             None => None,
         },
         window_end: window(run)?,
-        poll_initial: match std::env::var(POLL_ENV) {
-            Ok(v) => humantime::parse_duration(&v).map_err(|e| {
-                Error::new(
-                    ErrorKind::Usage,
-                    format!("{POLL_ENV}=`{v}` is not a duration: {e}"),
-                )
-                .hint(format!("write it like {POLL_ENV}=200ms"))
-            })?,
-            Err(_) => Options::default().poll_initial,
-        },
+        poll_initial: settings
+            .poll_interval
+            .unwrap_or(Options::default().poll_initial),
         ..Options::default()
     })
 }
 
 /// Asks the person to type the organization id, unless `--yes`.
-fn confirm(yes: bool, what: &str, plan: &Plan, out: &Output) -> Result<(), Error> {
+fn confirm(
+    settings: &Settings,
+    yes: bool,
+    what: &str,
+    plan: &Plan,
+    out: &Output,
+) -> Result<(), Error> {
     if yes {
         return Ok(());
     }
-    if !interactive() {
+    if !settings.interactive() {
         return Err(Error::new(
             ErrorKind::Usage,
             format!("{what} changes organization {} and needs a confirmation, but stdin is not a terminal", plan.organization_id),
@@ -309,7 +299,7 @@ async fn execute(
     }
 }
 
-pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn apply(settings: &Settings, args: &ApplyArgs, out: &Output) -> Result<Exit, Error> {
     let plan = load_plan(&args.plan)?;
     let shown = args.plan.display().to_string();
     if plan.errors.is_empty() && !plan.migration_needed {
@@ -328,7 +318,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
         e.causes = plan.errors.clone();
         return Err(e);
     }
-    let opts = options(&args.run)?;
+    let opts = options(settings, &args.run)?;
     let journal_path = args
         .journal
         .clone()
@@ -346,7 +336,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
                 .hint(format!(
                     "continue it with `{me} resume --journal {0}`, see it with `ctmigrate status --journal {0}`, or undo it with `{me} rollback --journal {0}`",
                     journal_path.display(),
-                    me = format!("ctmigrate{}", global.connection_flags()),
+                    me = format!("ctmigrate{}", settings.connection.flags()),
                 )),
             ),
             Err(e) => Some(Error::from(e)),
@@ -356,15 +346,16 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> Resul
         }
     }
 
-    let session = Session::connect(global, out).await?;
-    let result = preflight_and_start(&session, global, args, &plan, &journal_path, opts, out).await;
+    let session = Session::connect(settings, out).await?;
+    let result =
+        preflight_and_start(&session, settings, args, &plan, &journal_path, opts, out).await;
     session.close().await;
     result
 }
 
 async fn preflight_and_start(
     session: &Session,
-    global: &GlobalArgs,
+    settings: &Settings,
     args: &ApplyArgs,
     plan: &Plan,
     journal_path: &Path,
@@ -381,16 +372,16 @@ async fn preflight_and_start(
         snapshot: &snapshot,
         profiles: &profiles,
         region: session.aws.region(),
-        connection: &global.connection_flags(),
+        connection: &settings.connection.flags(),
     })?;
-    confirm(args.run.yes, "Apply", plan, out)?;
+    confirm(settings, args.run.yes, "Apply", plan, out)?;
 
     let plan_path = std::fs::canonicalize(&args.plan).unwrap_or_else(|_| args.plan.clone());
     let (journal, records) = Journal::start(
         journal_path,
         plan,
         &plan_path,
-        &global.connection_flags(),
+        &settings.connection.flags(),
         predicted,
     )
     .map_err(Error::from)?;
@@ -441,8 +432,8 @@ fn open_journal(
     Ok((journal, records, plan))
 }
 
-pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Result<Exit, Error> {
-    let opts = options(&args.run)?;
+pub async fn resume(settings: &Settings, args: &ResumeArgs, out: &Output) -> Result<Exit, Error> {
+    let opts = options(settings, &args.run)?;
     let (mut journal, mut records, plan) =
         open_journal(&args.journal, "resume", args.run.force_unlock, out)?;
     let progress = journal::fold(&records);
@@ -457,10 +448,8 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
         .hint("plan again and apply the new plan (the organization may have changed)"));
     }
 
-    if let Err(e) = confirm(args.run.yes, "Resume", &plan, out) {
-        return Err(e);
-    }
-    let session = match Session::connect(global, out).await {
+    confirm(settings, args.run.yes, "Resume", &plan, out)?;
+    let session = match Session::connect(settings, out).await {
         Ok(s) => s,
         Err(e) => {
             return Err(e);
@@ -495,11 +484,11 @@ pub async fn resume(global: &GlobalArgs, args: &ResumeArgs, out: &Output) -> Res
 }
 
 pub async fn rollback(
-    global: &GlobalArgs,
+    settings: &Settings,
     args: &RollbackArgs,
     out: &Output,
 ) -> Result<Exit, Error> {
-    let opts = options(&args.run)?;
+    let opts = options(settings, &args.run)?;
     let (mut journal, mut records, plan) =
         open_journal(&args.journal, "rollback", args.run.force_unlock, out)?;
     let progress = journal::fold(&records);
@@ -526,10 +515,8 @@ pub async fn rollback(
         );
         return Ok(Exit::Ok);
     }
-    if let Err(e) = confirm(args.run.yes, "Roll back", &plan, out) {
-        return Err(e);
-    }
-    let session = match Session::connect(global, out).await {
+    confirm(settings, args.run.yes, "Roll back", &plan, out)?;
+    let session = match Session::connect(settings, out).await {
         Ok(s) => s,
         Err(e) => {
             return Err(e);
@@ -573,7 +560,7 @@ pub async fn rollback(
     result
 }
 
-pub async fn status(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn status(settings: &Settings, args: &StatusArgs, out: &Output) -> Result<Exit, Error> {
     let records = journal::read(&args.journal).map_err(Error::from)?;
     let progress = journal::fold(&records);
     let Some(started) = &progress.started else {
@@ -585,7 +572,7 @@ pub async fn status(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> Res
     let plan = load_plan(Path::new(&started.plan_path))?;
     let mut s = status::status(&plan, &progress, &args.journal.display().to_string());
     if !args.offline {
-        match live_coverage(global, &started.connection, &plan, out).await {
+        match live_coverage(settings, &started.connection, &plan, out).await {
             Ok(found) => s = status::with_live(s, &plan, &progress, &found),
             Err(e) => {
                 s.live_note = Some(format!(
@@ -602,37 +589,32 @@ pub async fn status(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> Res
     Ok(Exit::Ok)
 }
 
-/// The connection `status` uses: the flags given, or else the ones the
-/// journal recorded (so that `ctmigrate status --journal FILE` reaches the
-/// organization the apply changed, sandbox included).
-fn status_connection(global: &GlobalArgs, recorded: &str) -> GlobalArgs {
-    if !global.connection_flags().is_empty() || recorded.trim().is_empty() {
-        return global.clone();
+/// The settings `status` reads the organization with: the connection flags
+/// given, or else the ones the journal recorded (so that `ctmigrate status
+/// --journal FILE` reaches the organization the apply changed, sandbox
+/// included).
+fn status_connection(settings: &Settings, recorded: &str) -> Settings {
+    if !settings.connection.flags().is_empty() || recorded.trim().is_empty() {
+        return settings.clone();
     }
     let mut argv: Vec<String> = vec!["ctmigrate".into()];
     argv.extend(crate::cli::shell_words(recorded));
     argv.extend(["status".into(), "--journal".into(), "-".into()]);
     match <crate::cli::Cli as clap::Parser>::try_parse_from(argv) {
-        Ok(cli) => GlobalArgs {
-            format: global.format,
-            no_color: global.no_color,
-            quiet: global.quiet,
-            verbose: global.verbose,
-            ..cli.global
-        },
-        Err(_) => global.clone(),
+        Ok(cli) => settings.with_connection(Connection::from(&cli.global)),
+        Err(_) => settings.clone(),
     }
 }
 
 /// Reads the plan's targets live, for `status`.
 async fn live_coverage(
-    global: &GlobalArgs,
+    settings: &Settings,
     recorded: &str,
     plan: &Plan,
     out: &Output,
 ) -> Result<crate::apply::coverage::Coverage, Error> {
-    let global = status_connection(global, recorded);
-    let session = Session::connect(&global, out).await?;
+    let settings = status_connection(settings, recorded);
+    let session = Session::connect(&settings, out).await?;
     let aws = &session.aws;
     let (orgs, ct, sts) = (
         aws.organizations(),

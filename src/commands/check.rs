@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use super::Session;
 use crate::aws::{Apis, Organizations};
 use crate::check::{CheckInputs, CheckReport, check};
-use crate::cli::{CheckArgs, GlobalArgs};
+use crate::cli::CheckArgs;
 use crate::error::{Error, Exit};
 use crate::output::{Format, Output, render_check};
 use crate::plan::Plan;
 use crate::plan::companion::COMPANION_NAME;
+use crate::settings::Settings;
 
 /// The last plan applied to organization `org` under `dir`: the newest
 /// whose journal finished, else the newest plan of that organization.
@@ -39,11 +40,11 @@ pub fn latest_plan(dir: &Path, org: &str) -> Option<(PathBuf, Plan)> {
 /// cover: a day-two plan from them (then apply it), or the guided session
 /// when there is no plan.
 pub fn replan_command(
-    global: &GlobalArgs,
+    settings: &Settings,
     plan: Option<&(PathBuf, Plan)>,
     plans_dir: &Path,
 ) -> String {
-    let me = format!("ctmigrate{}", global.connection_flags());
+    let me = format!("ctmigrate{}", settings.connection.flags());
     match plan {
         Some((path, p)) => {
             let stamp = crate::apply::now_rfc3339();
@@ -65,7 +66,7 @@ pub fn replan_command(
 
 /// Says the urgent state first, when there is one.
 pub fn say_urgent(
-    global: &GlobalArgs,
+    settings: &Settings,
     report: &crate::detect::DetectReport,
     plans_dir: &Path,
     out: &Output,
@@ -78,17 +79,17 @@ pub fn say_urgent(
         "{} ha{} no region deny at all (the landing-zone deny is off there and PV.1 is missing); fix now: {}, then apply that plan",
         report.uncovered_registered_ous.join(", "),
         if report.uncovered_registered_ous.len() == 1 { "s" } else { "ve" },
-        replan_command(global, plan.as_ref(), plans_dir)
+        replan_command(settings, plan.as_ref(), plans_dir)
     ));
 }
 
-pub async fn run(global: &GlobalArgs, args: &CheckArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn run(settings: &Settings, args: &CheckArgs, out: &Output) -> Result<Exit, Error> {
     let given = match &args.plan {
         Some(p) => Some((p.clone(), super::simulate::load_plan(p)?)),
         None => None,
     };
-    let session = Session::connect(global, out).await?;
-    let report = audit(&session, global, args, given, out).await;
+    let session = Session::connect(settings, out).await?;
+    let report = audit(&session, settings, args, given, out).await;
     session.close().await;
     let report = report?;
     match out.format {
@@ -104,7 +105,7 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs, out: &Output) -> Result<
 
 async fn audit(
     session: &Session,
-    global: &GlobalArgs,
+    settings: &Settings,
     args: &CheckArgs,
     given: Option<(PathBuf, Plan)>,
     out: &Output,
@@ -130,7 +131,7 @@ async fn audit(
         ),
         None => None,
     };
-    let replan = replan_command(global, plan.as_ref(), &args.plans_dir);
+    let replan = replan_command(settings, plan.as_ref(), &args.plans_dir);
     Ok(check(CheckInputs {
         snapshot: &snapshot,
         plan: plan

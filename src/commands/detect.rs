@@ -1,13 +1,14 @@
 //! `ctmigrate detect`.
 
 use super::Session;
-use crate::cli::{DetectArgs, GlobalArgs};
+use crate::cli::DetectArgs;
 use crate::detect::{Quotas, report};
 use crate::error::{Error, Exit};
 use crate::output::{Format, Output, render_detect};
+use crate::settings::Settings;
 
-pub async fn run(global: &GlobalArgs, args: &DetectArgs, out: &Output) -> Result<Exit, Error> {
-    let session = Session::connect(global, out).await?;
+pub async fn run(settings: &Settings, args: &DetectArgs, out: &Output) -> Result<Exit, Error> {
+    let session = Session::connect(settings, out).await?;
     let spinner = out.spinner("Reading the organization");
     let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
     spinner.finish();
@@ -19,7 +20,7 @@ pub async fn run(global: &GlobalArgs, args: &DetectArgs, out: &Output) -> Result
         scp_size_limit: usize::try_from(args.quotas.scp_size_limit).unwrap_or(usize::MAX),
     };
     let report = report(&snapshot, quotas);
-    super::check::say_urgent(global, &report, std::path::Path::new("plans"), out);
+    super::check::say_urgent(settings, &report, std::path::Path::new("plans"), out);
     match out.format {
         Format::Json => out.json(&report),
         Format::Text => out.text(&render_detect(&report, out)),

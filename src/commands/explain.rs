@@ -1,22 +1,22 @@
 //! `ctmigrate explain [TEXT | -]`: read an access-denied message, read the
 //! organization (unless `--offline`), and print what denies it and the fix.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use super::Session;
-use crate::cli::{ExplainArgs, GlobalArgs};
+use crate::cli::ExplainArgs;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::explain;
 use crate::output::{Format, Output, render_explanation};
+use crate::settings::Settings;
 
 /// The message: the arguments joined, `-` or nothing for stdin.
-fn message(args: &ExplainArgs) -> Result<String, Error> {
+fn message(settings: &Settings, args: &ExplainArgs) -> Result<String, Error> {
     let from_stdin = args.text.is_empty() || args.text == ["-"];
     if !from_stdin {
         return Ok(args.text.join(" "));
     }
-    let stdin = std::io::stdin();
-    if args.text.is_empty() && stdin.is_terminal() {
+    if args.text.is_empty() && settings.terminals.stdin {
         return Err(Error::new(ErrorKind::Usage, "no error text to explain")
             .hint(format!(
                 "paste it in quotes, e.g. ctmigrate explain '{}', or pipe it: pbpaste | ctmigrate explain -",
@@ -24,18 +24,21 @@ fn message(args: &ExplainArgs) -> Result<String, Error> {
             )));
     }
     let mut text = String::new();
-    stdin.lock().read_to_string(&mut text).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!("cannot read the error text from stdin: {e}"),
-        )
-        .hint("pass the text as an argument instead")
-    })?;
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("cannot read the error text from stdin: {e}"),
+            )
+            .hint("pass the text as an argument instead")
+        })?;
     Ok(text)
 }
 
-pub async fn run(global: &GlobalArgs, args: &ExplainArgs, out: &Output) -> Result<Exit, Error> {
-    let text = message(args)?;
+pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Result<Exit, Error> {
+    let text = message(settings, args)?;
     let denial = explain::parse(&text).map_err(|why| {
         Error::new(
             ErrorKind::InvalidInput,
@@ -59,7 +62,7 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs, out: &Output) -> Resul
     let explanation = if args.offline {
         explain::offline(denial)
     } else {
-        let session = Session::connect(global, out).await?;
+        let session = Session::connect(settings, out).await?;
         let estate = session.read_estate(out, &[]).await;
         session.close().await;
         let (snapshot, profiles) = estate?;

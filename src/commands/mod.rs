@@ -14,24 +14,24 @@ mod simulate;
 mod wizard;
 
 use crate::aws::{Aws, ConfigError, ConnectOptions};
-use crate::cli::{Command, GlobalArgs};
+use crate::cli::Command;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::Output;
+use crate::settings::Settings;
 
 /// Runs the parsed command.
 pub async fn dispatch(
     command: Option<Command>,
-    global: &GlobalArgs,
+    settings: &Settings,
     out: &Output,
 ) -> Result<Exit, Error> {
     let Some(command) = command else {
-        use std::io::IsTerminal;
-        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        if settings.interactive() {
             let defaults = crate::cli::WizardArgs {
                 max_concurrency: 8,
                 ..Default::default()
             };
-            return wizard::run(global, &defaults, out).await;
+            return wizard::run(settings, &defaults, out).await;
         }
         // No one to ask: the read-only report instead of the session.
         out.warn("the guided session needs a terminal; this is the read-only report (`ctmigrate detect`) instead. Run `ctmigrate` in a terminal, or replay a session with `ctmigrate wizard --answers FILE`");
@@ -39,21 +39,21 @@ pub async fn dispatch(
             scp_attachment_limit: 10,
             scp_size_limit: 10_240,
         };
-        return detect::run(global, &crate::cli::DetectArgs { quotas }, out).await;
+        return detect::run(settings, &crate::cli::DetectArgs { quotas }, out).await;
     };
     match command {
-        Command::Wizard(args) => wizard::run(global, &args, out).await,
-        Command::Detect(args) => detect::run(global, &args, out).await,
-        Command::Check(args) => check::run(global, &args, out).await,
-        Command::Plan(args) => plan::run(global, &args, out).await,
+        Command::Wizard(args) => wizard::run(settings, &args, out).await,
+        Command::Detect(args) => detect::run(settings, &args, out).await,
+        Command::Check(args) => check::run(settings, &args, out).await,
+        Command::Plan(args) => plan::run(settings, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
-        Command::Simulate(args) => simulate::run(global, &args, out).await,
-        Command::Explain(args) => explain::run(global, &args, out).await,
-        Command::Apply(args) => apply::apply(global, &args, out).await,
-        Command::Resume(args) => apply::resume(global, &args, out).await,
-        Command::Rollback(args) => apply::rollback(global, &args, out).await,
-        Command::Status(args) => apply::status(global, &args, out).await,
-        Command::Sandbox(args) => sandbox::run(global, args, out).await,
+        Command::Simulate(args) => simulate::run(settings, &args, out).await,
+        Command::Explain(args) => explain::run(settings, &args, out).await,
+        Command::Apply(args) => apply::apply(settings, &args, out).await,
+        Command::Resume(args) => apply::resume(settings, &args, out).await,
+        Command::Rollback(args) => apply::rollback(settings, &args, out).await,
+        Command::Status(args) => apply::status(settings, &args, out).await,
+        Command::Sandbox(args) => sandbox::run(settings, args, out).await,
     }
 }
 
@@ -66,19 +66,23 @@ pub struct Session {
 impl Session {
     /// Connects as the global flags say; with `--sandbox`, starts the embedded
     /// sandbox on a free loopback port and points the SDK clients at it.
-    pub async fn connect(global: &GlobalArgs, out: &Output) -> Result<Session, Error> {
-        let (opts, sandbox) = if global.sandbox {
-            let spec = crate::sandbox::fault_spec(None)?;
-            let sb = crate::sandbox::start(&global.sandbox_dir, 0, spec).await?;
+    pub async fn connect(settings: &Settings, out: &Output) -> Result<Session, Error> {
+        let (opts, sandbox) = if settings.connection.sandbox {
+            let options = crate::sandbox::ServeOptions {
+                faults: crate::sandbox::fault_spec(settings.sandbox_faults.as_deref())?,
+                request_log: settings.sandbox_request_log.clone(),
+            };
+            let sb = crate::sandbox::start(&settings.connection.sandbox_dir, 0, options).await?;
             out.detail(&format!(
                 "sandbox {} listening on {}",
-                global.sandbox_dir.display(),
+                settings.connection.sandbox_dir.display(),
                 sb.endpoint_url()
             ));
             let opts = ConnectOptions {
                 profile: None,
                 region: Some(
-                    global
+                    settings
+                        .connection
                         .region
                         .clone()
                         .unwrap_or_else(|| sb.default_region().to_string()),
@@ -93,9 +97,9 @@ impl Session {
             (opts, Some(sb))
         } else {
             let opts = ConnectOptions {
-                profile: global.profile.clone(),
-                region: global.region.clone(),
-                endpoint_url: global.endpoint_url.clone(),
+                profile: settings.connection.profile.clone(),
+                region: settings.connection.region.clone(),
+                endpoint_url: settings.connection.endpoint_url.clone(),
                 static_credentials: None,
                 max_attempts: 0,
             };

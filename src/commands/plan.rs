@@ -7,10 +7,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::Session;
-use crate::cli::{GlobalArgs, PlanArgs};
+use crate::cli::PlanArgs;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, render_plan_summary};
 use crate::plan::{self, PlanInputs, PlanRequest};
+use crate::settings::Settings;
 
 /// What an answers file holds, for error hints.
 pub const ANSWERS_HINT: &str = "the answers file is a JSON object with the fields listed in docs/plan-format.md (inference_profiles, allow_global, permitted_accounts, companion_mode, exempt_actions, exempt_principals, accept_loosened, source_regions, scp_attachment_limit, scp_size_limit, and `session` for the guided session)";
@@ -141,24 +142,10 @@ pub fn check_name(name: &str) -> Result<(), Error> {
 }
 
 /// RFC 3339 creation time: SOURCE_DATE_EPOCH when set (reproducible output), else now.
-pub fn creation_time() -> Result<String, Error> {
-    let t = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => {
-            let secs: i64 = v.trim().parse().map_err(|_| {
-                invalid(
-                    format!("SOURCE_DATE_EPOCH `{v}` is not a number of seconds"),
-                    "unset SOURCE_DATE_EPOCH or set it to Unix seconds",
-                )
-            })?;
-            time::OffsetDateTime::from_unix_timestamp(secs).map_err(|_| {
-                invalid(
-                    format!("SOURCE_DATE_EPOCH `{v}` is out of range"),
-                    "unset SOURCE_DATE_EPOCH",
-                )
-            })?
-        }
-        Err(_) => time::OffsetDateTime::now_utc(),
-    };
+pub fn creation_time(settings: &Settings) -> Result<String, Error> {
+    let t = settings
+        .source_date
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
     let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot format the time: {e}")))
@@ -187,17 +174,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-pub async fn run(global: &GlobalArgs, args: &PlanArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<Exit, Error> {
     check_name(&args.name)?;
     let inputs = gather_inputs(args)?;
-    let created_at = creation_time()?;
+    let created_at = creation_time(settings)?;
 
-    let session = Session::connect(global, out).await?;
+    let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &inputs.source_regions).await;
     session.close().await;
     let (snapshot, profiles) = estate?;
     super::check::say_urgent(
-        global,
+        settings,
         &crate::detect::report(&snapshot, crate::detect::Quotas::default()),
         &args.out,
         out,

@@ -3,18 +3,26 @@
 use std::time::Duration;
 
 use crate::cli::{
-    AddRemove, ConsoleAction, GlobalArgs, OnOff, OuAction, ResetArgs, SandboxArgs, SandboxCommand,
+    AddRemove, ConsoleAction, OnOff, OuAction, ResetArgs, SandboxArgs, SandboxCommand,
 };
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, Tone};
-use crate::sandbox::{self as sb, Settings};
+use crate::sandbox::{self as sb, Settings as SandboxSettings};
+use crate::settings::Settings;
 
-pub async fn run(global: &GlobalArgs, args: SandboxArgs, out: &Output) -> Result<Exit, Error> {
-    let dir = &global.sandbox_dir;
+pub async fn run(settings: &Settings, args: SandboxArgs, out: &Output) -> Result<Exit, Error> {
+    let dir = &settings.connection.sandbox_dir;
     match args.command {
-        SandboxCommand::Serve { port, faults } => {
-            let spec = sb::fault_spec(faults.as_deref())?;
-            let running = sb::start(dir, port, spec).await?;
+        SandboxCommand::Serve {
+            port,
+            faults,
+            log_requests,
+        } => {
+            let options = sb::ServeOptions {
+                faults: sb::fault_spec(faults.as_deref())?,
+                request_log: log_requests,
+            };
+            let running = sb::start(dir, port, options).await?;
             // The URL comes first, alone on its line, for scripts and tests.
             out.text(&format!("{}\n", running.endpoint_url()));
             out.status(
@@ -30,8 +38,7 @@ pub async fn run(global: &GlobalArgs, args: SandboxArgs, out: &Output) -> Result
             Ok(Exit::Ok)
         }
         SandboxCommand::Reset(r) => {
-            let settings = settings_from(&r);
-            sb::reset(dir, &r.scenario, settings)?;
+            sb::reset(dir, &r.scenario, scenario_settings(&r))?;
             out.status(
                 "Reset",
                 &format!("sandbox {} to scenario `{}`", dir.display(), r.scenario),
@@ -151,8 +158,8 @@ pub async fn run(global: &GlobalArgs, args: SandboxArgs, out: &Output) -> Result
     }
 }
 
-fn settings_from(r: &ResetArgs) -> Settings {
-    let mut s = Settings::default();
+fn scenario_settings(r: &ResetArgs) -> SandboxSettings {
+    let mut s = SandboxSettings::default();
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     if let Some(d) = r.control_op_delay {
         s.control_op_delay_ms = ms(d);

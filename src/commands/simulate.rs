@@ -2,10 +2,11 @@
 //! the organization as it is now and print it compactly.
 
 use super::Session;
-use crate::cli::{GlobalArgs, SimulateArgs};
+use crate::cli::SimulateArgs;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, render_matrix};
 use crate::plan::{self, Plan};
+use crate::settings::Settings;
 
 /// Reads a plan file and checks its checksum.
 pub fn load_plan(path: &std::path::Path) -> Result<Plan, Error> {
@@ -45,9 +46,9 @@ pub fn load_plan(path: &std::path::Path) -> Result<Plan, Error> {
     Ok(plan)
 }
 
-pub async fn run(global: &GlobalArgs, args: &SimulateArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn run(settings: &Settings, args: &SimulateArgs, out: &Output) -> Result<Exit, Error> {
     let plan = load_plan(&args.plan)?;
-    let session = Session::connect(global, out).await?;
+    let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &plan.inputs.source_regions).await;
     session.close().await;
     let (snapshot, profiles) = estate?;

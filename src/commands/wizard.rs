@@ -3,16 +3,16 @@
 //! apply. Every decision goes through a [`Prompter`]: the terminal, or an
 //! answers file (`--answers`); `--save-answers` records one.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::Session;
 use super::plan::{ANSWERS_HINT, check_name, creation_time, write_atomically};
-use crate::cli::{ApplyArgs, GlobalArgs, RunArgs, WizardArgs};
+use crate::cli::{ApplyArgs, RunArgs, WizardArgs};
 use crate::detect::{DenyState, Quotas};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{CtrlCGuard, Format, Output, Terminal, Tone, render_plan_review};
 use crate::plan::{self, PlanInputs, PlanRequest};
+use crate::settings::Settings;
 use crate::wizard::{
     self, GLOBAL_EXPLANATION, Prompter, Recorder, Replay, account_choices, companion_modes,
     profile_choices,
@@ -26,7 +26,7 @@ fn answers_error(path: &std::path::Path, why: String) -> Error {
     .hint(ANSWERS_HINT)
 }
 
-pub async fn run(global: &GlobalArgs, args: &WizardArgs, out: &Output) -> Result<Exit, Error> {
+pub async fn run(settings: &Settings, args: &WizardArgs, out: &Output) -> Result<Exit, Error> {
     let mut guard = None;
     let prompter: Box<dyn Prompter> = match &args.answers {
         Some(path) => {
@@ -47,7 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &WizardArgs, out: &Output) -> Result
                 session: session.unwrap_or_default(),
             })
         }
-        None if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
+        None if settings.interactive() => {
             guard = Some(CtrlCGuard::install(out));
             Box::new(Terminal::new(out.color_err()))
         }
@@ -60,14 +60,14 @@ pub async fn run(global: &GlobalArgs, args: &WizardArgs, out: &Output) -> Result
         }
     };
     let mut recorder = Recorder::new(prompter);
-    let next = session(global, args, out, &mut recorder).await;
+    let next = session(settings, args, out, &mut recorder).await;
     // From here on, Ctrl-C is apply's: stop at a checkpoint.
     if let Some(g) = guard {
         g.release();
     }
     match next? {
         Next::Done(exit) => Ok(exit),
-        Next::Apply(apply) => super::apply::apply(global, &apply, out).await,
+        Next::Apply(apply) => super::apply::apply(settings, &apply, out).await,
     }
 }
 
@@ -112,7 +112,7 @@ fn save_answers(
 }
 
 async fn session(
-    global: &GlobalArgs,
+    settings: &Settings,
     args: &WizardArgs,
     out: &Output,
     p: &mut Recorder<Box<dyn Prompter>>,
@@ -130,7 +130,7 @@ async fn session(
     ));
 
     // 1. Who am I talking to.
-    let session = Session::connect(global, out).await?;
+    let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &[]).await;
     session.close().await;
     let (snapshot, profiles) = estate?;
@@ -288,7 +288,7 @@ async fn session(
         )
         .hint(e.hint)
     })?;
-    let created_at = creation_time()?;
+    let created_at = creation_time(settings)?;
     let build = |name: &str| {
         plan::build(PlanRequest {
             snapshot: &snapshot,
@@ -346,7 +346,7 @@ async fn session(
     say(&format!("{}\n", b("7. Apply")));
     let typed = p.apply_now(&plan.organization_id)?;
     save_answers(args, p, out)?;
-    let flags = global.connection_flags();
+    let flags = settings.connection.flags();
     let Some(typed) = typed else {
         let command = format!("ctmigrate{flags} apply --plan {}", json_path.display());
         finish(

@@ -3,7 +3,7 @@
 //! `--format json`) and the `status` report.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Mutex;
 
 use super::{Format, Output, Tone};
@@ -25,7 +25,8 @@ pub struct RunView<'a> {
 
 impl<'a> RunView<'a> {
     pub fn new(out: &'a Output, plan: &Plan) -> RunView<'a> {
-        let tty = std::io::stdout().is_terminal() && out.format == Format::Text && !out.quiet;
+        // indicatif draws on stderr.
+        let tty = out.shows_progress();
         RunView {
             out,
             multi: tty.then(indicatif::MultiProgress::new),

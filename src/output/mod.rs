@@ -12,7 +12,7 @@ mod matrix;
 mod plan;
 mod prompt;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
@@ -47,10 +47,6 @@ pub struct Output {
     progress: bool,
 }
 
-fn no_color_env() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 /// Text styles used in reports.
 #[derive(Debug, Clone, Copy)]
 pub enum Tone {
@@ -62,17 +58,34 @@ pub enum Tone {
 }
 
 impl Output {
-    pub fn new(format: Format, no_color: bool, quiet: bool, verbose: u8) -> Output {
-        let colors_allowed = !no_color && !no_color_env();
-        let err_tty = std::io::stderr().is_terminal();
+    pub fn new(s: &crate::settings::Settings) -> Output {
         Output {
-            format,
-            color_out: colors_allowed && std::io::stdout().is_terminal(),
-            color_err: colors_allowed && err_tty,
-            quiet,
-            verbose,
-            progress: err_tty && !quiet,
+            format: s.format,
+            color_out: s.colour && s.terminals.stdout,
+            color_err: s.colour && s.terminals.stderr,
+            quiet: s.quiet,
+            verbose: s.verbose,
+            progress: s.terminals.stderr && !s.quiet,
         }
+    }
+
+    /// Plain text, no colour, no progress: for errors met before the
+    /// settings are known.
+    pub fn plain() -> Output {
+        Output {
+            format: Format::Text,
+            color_out: false,
+            color_err: false,
+            quiet: false,
+            verbose: 0,
+            progress: false,
+        }
+    }
+
+    /// Whether progress (bars, spinners) is drawn: stderr is a terminal and
+    /// `--quiet` is off.
+    pub fn shows_progress(&self) -> bool {
+        self.progress && self.format == Format::Text
     }
 
     /// Whether stderr (where prompts and progress go) gets colour.

@@ -112,10 +112,9 @@ impl SandboxError {
     }
 }
 
-/// Reads the fault spec from `explicit`, else from the environment.
-pub fn fault_spec(explicit: Option<&str>) -> Result<FaultSpec, SandboxError> {
-    let from_env = std::env::var(FAULTS_ENV).ok();
-    match explicit.or(from_env.as_deref()) {
+/// Parses a fault spec (`--faults` or `CTMIGRATE_SANDBOX_FAULTS`); none: no faults.
+pub fn fault_spec(spec: Option<&str>) -> Result<FaultSpec, SandboxError> {
+    match spec {
         Some(s) => FaultSpec::parse(s).map_err(SandboxError::BadFaults),
         None => Ok(FaultSpec::default()),
     }
@@ -152,9 +151,45 @@ impl RunningSandbox {
     }
 }
 
+/// How a sandbox server behaves besides its estate.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub faults: FaultSpec,
+    /// Log every request as it arrives, one JSON line each, to this file
+    /// (appended; `sandbox serve --log-requests`).
+    pub request_log: Option<PathBuf>,
+}
+
+impl From<FaultSpec> for ServeOptions {
+    fn from(faults: FaultSpec) -> ServeOptions {
+        ServeOptions {
+            faults,
+            request_log: None,
+        }
+    }
+}
+
 /// Starts a sandbox on 127.0.0.1:`port` (0 = any free port) over the estate
 /// in `dir`, seeding it on first use.
-pub async fn start(dir: &Path, port: u16, spec: FaultSpec) -> Result<RunningSandbox, SandboxError> {
+pub async fn start(
+    dir: &Path,
+    port: u16,
+    options: impl Into<ServeOptions>,
+) -> Result<RunningSandbox, SandboxError> {
+    let options = options.into();
+    let request_log = match &options.request_log {
+        Some(path) => Some(std::sync::Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|source| SandboxError::Io {
+                    path: path.clone(),
+                    source,
+                })?,
+        )),
+        None => None,
+    };
     let store = Store::open(dir)?;
     let world = store.snapshot()?;
     let listener = TcpListener::bind(("127.0.0.1", port))
@@ -165,7 +200,8 @@ pub async fn start(dir: &Path, port: u16, spec: FaultSpec) -> Result<RunningSand
         .map_err(|source| SandboxError::Bind { port, source })?;
     let shared = Arc::new(Shared {
         store,
-        faults: Faults::new(spec),
+        faults: Faults::new(options.faults),
+        request_log,
     });
     let (stop, rx) = watch::channel(false);
     let task = tokio::spawn(server::serve(listener, shared, rx));

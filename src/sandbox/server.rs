@@ -111,6 +111,27 @@ fn credential_scope(req: &Request<Incoming>) -> Option<Scope> {
 pub struct Shared {
     pub store: Store,
     pub faults: Faults,
+    /// Where each request is logged as it arrives (`--log-requests`).
+    pub request_log: Option<std::sync::Mutex<std::fs::File>>,
+}
+
+impl Shared {
+    /// Appends one JSON line for a request that arrived: when (ms since the
+    /// Unix epoch), the service, the operation, the Region and the input.
+    fn log_request(&self, service: &str, region: &str, op: &str, input: &Value) {
+        let Some(file) = &self.request_log else {
+            return;
+        };
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let line = json!({"at_ms": at_ms, "service": service, "region": region, "operation": op, "input": input});
+        if let Ok(mut f) = file.lock() {
+            use std::io::Write;
+            let _ = f.write_all(format!("{line}\n").as_bytes());
+        }
+    }
 }
 
 /// Accepts connections until `shutdown` turns true.
@@ -255,6 +276,7 @@ async fn handle(
         }
     };
 
+    shared.log_request(&scope.service, &scope.region, &op, &json_body);
     let latency = shared.faults.latency(&op);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -16,7 +16,7 @@ pub(crate) const PLAN: &str = "plans/t.plan.json";
 pub(crate) const JOURNAL: &str = "plans/t.journal.jsonl";
 
 /// A directory with a fast sandbox and a plan for the `us.` profiles.
-fn template() -> tempfile::TempDir {
+pub(crate) fn template() -> tempfile::TempDir {
     let dir = quick_sandbox();
     let (code, _, err) = run(ctmigrate(dir.path()).args([
         "--sandbox",

@@ -208,9 +208,10 @@ fn the_cli_refuses_a_loosening_plan_until_each_action_is_accepted() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sb = rt.block_on(async {
         ctmigrate::sandbox::reset(&sbdir, "default", fast()).unwrap();
-        let running = ctmigrate::sandbox::start(&sbdir, 0, Default::default())
-            .await
-            .unwrap();
+        let running =
+            ctmigrate::sandbox::start(&sbdir, 0, ctmigrate::sandbox::ServeOptions::default())
+                .await
+                .unwrap();
         let aws = connect(&running.endpoint_url(), HOME, ADMIN_KEY, 0).await;
         let orgs = aws.organizations();
         for p in orgs
