@@ -33,6 +33,8 @@
 //! - [`settings`]: the global flags, the terminals and the environment,
 //!   resolved once; everything below takes them from here.
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
+//! - [`interrupt`]: the one handler for Ctrl-C and SIGTERM: exit 130 while
+//!   nothing changes, stop at a checkpoint while a run changes things.
 //! - [`error`]: the error type, its hints and the exit codes.
 //! - [`sandbox`]: its own room. An emulator of Control Tower, Control
 //!   Catalog, Organizations, STS and Bedrock over HTTP on loopback; it imports
@@ -47,6 +49,7 @@ pub mod detect;
 pub mod discover;
 pub mod error;
 pub mod explain;
+pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod plan;
@@ -104,7 +107,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             return Exit::Failure.code();
         }
     };
-    match runtime.block_on(commands::dispatch(cli.command, &settings, &out)) {
+    let command = cli.command;
+    let result = runtime.block_on(async {
+        interrupt::install(&out);
+        commands::dispatch(command, &settings, &out).await
+    });
+    match result {
         Ok(exit) => exit.code(),
         Err(e) => {
             out.error(&e);

@@ -3,8 +3,6 @@
 //! [`crate::apply`], and turn its outcome into an exit code.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::Session;
@@ -15,9 +13,10 @@ use crate::apply::{Options, Outcome, Report, Run, preflight, status};
 use crate::aws::Apis;
 use crate::cli::{ApplyArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
 use crate::error::{Error, ErrorKind, Exit};
-use crate::output::{Format, Output, RunView, render_status};
+use crate::output::{Format, Output, RunView, Terminal, render_status};
 use crate::plan::Plan;
 use crate::settings::{Connection, Settings};
+use crate::wizard::Prompter;
 
 /// The default journal beside the plan: `<dir>/<name>.journal.jsonl`.
 fn default_journal(plan_path: &Path, plan: &Plan) -> PathBuf {
@@ -125,12 +124,12 @@ fn confirm(
         )
         .hint("review the plan's Markdown, then pass --yes"));
     }
-    out.text(&format!(
+    let mut summary = format!(
         "{what} plan `{}` on organization {} (management account {}, home Region {}):\n",
         plan.name, plan.organization_id, plan.management_account, plan.home_region
-    ));
+    );
     for stage in &plan.stages {
-        out.text(&format!(
+        summary.push_str(&format!(
             "  {:<10} {} step(s){}  {}\n",
             stage.id,
             stage.steps.len(),
@@ -138,49 +137,15 @@ fn confirm(
             stage.title
         ));
     }
-    let typed: String = dialoguer::Input::new()
-        .with_prompt(format!(
-            "Type the organization id ({}) to go on",
-            plan.organization_id
-        ))
-        .allow_empty(true)
-        .interact_text()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Usage,
-                format!("cannot read the confirmation: {e}"),
-            )
-        })?;
-    if typed.trim() != plan.organization_id {
+    let _asking = crate::interrupt::session();
+    let typed = Terminal::new(out.color_err()).confirm_change(&summary, &plan.organization_id)?;
+    if typed != plan.organization_id {
         return Err(Error::new(
             ErrorKind::Usage,
             "not confirmed; nothing was changed",
         ));
     }
     Ok(())
-}
-
-/// Listens for SIGINT/SIGTERM and raises `stop`.
-fn watch_signals(stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(_) => return,
-                };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        stop.store(true, Ordering::SeqCst);
-    })
 }
 
 enum Mode<'a> {
@@ -215,8 +180,8 @@ async fn execute(
     );
     let view = RunView::new(out, plan);
     let report = |r: &Report| view.report(r);
-    let stop = Arc::new(AtomicBool::new(false));
-    let signals = watch_signals(stop.clone());
+    // Ctrl-C and SIGTERM now stop at a checkpoint.
+    let (stop, signals) = crate::interrupt::stop_at_checkpoint();
     let journal_path = journal.path().display().to_string();
     let run = Run::new(live, plan, journal, records, opts, &report, &stop);
     let rolling_back = matches!(mode, Mode::Rollback(_));
@@ -233,7 +198,7 @@ async fn execute(
         }
         other => other.map_err(Error::from),
     };
-    signals.abort();
+    drop(signals);
     view.finish();
     drop(run);
     let j = journal_path;

@@ -33,7 +33,7 @@ pub async fn run(settings: &Settings, args: SandboxArgs, out: &Output) -> Result
                     running.default_region()
                 ),
             );
-            wait_for_stop().await;
+            crate::interrupt::until_interrupted().await;
             running.stop().await;
             Ok(Exit::Ok)
         }
@@ -181,28 +181,6 @@ fn scenario_settings(r: &ResetArgs) -> SandboxSettings {
         s.max_concurrent_control_ops = size(n);
     }
     s
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(t) => t,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Prints what a console shortcut did and, with `wait`, waits until every

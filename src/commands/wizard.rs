@@ -10,7 +10,7 @@ use super::plan::{ANSWERS_HINT, check_name, creation_time, write_atomically};
 use crate::cli::{ApplyArgs, RunArgs, WizardArgs};
 use crate::detect::{DenyState, Quotas};
 use crate::error::{Error, ErrorKind, Exit};
-use crate::output::{CtrlCGuard, Format, Output, Terminal, Tone, render_plan_review};
+use crate::output::{Format, Output, Terminal, Tone, render_plan_review};
 use crate::plan::{self, PlanInputs, PlanRequest};
 use crate::settings::Settings;
 use crate::wizard::{
@@ -48,7 +48,7 @@ pub async fn run(settings: &Settings, args: &WizardArgs, out: &Output) -> Result
             })
         }
         None if settings.interactive() => {
-            guard = Some(CtrlCGuard::install(out));
+            guard = Some(crate::interrupt::session());
             Box::new(Terminal::new(out.color_err()))
         }
         None => {
@@ -62,9 +62,7 @@ pub async fn run(settings: &Settings, args: &WizardArgs, out: &Output) -> Result
     let mut recorder = Recorder::new(prompter);
     let next = session(settings, args, out, &mut recorder).await;
     // From here on, Ctrl-C is apply's: stop at a checkpoint.
-    if let Some(g) = guard {
-        g.release();
-    }
+    drop(guard);
     match next? {
         Next::Done(exit) => Ok(exit),
         Next::Apply(apply) => super::apply::apply(settings, &apply, out).await,

@@ -26,7 +26,7 @@ pub use detect::render_detect;
 pub use explain::render_explanation;
 pub use matrix::render_matrix;
 pub use plan::{render_plan_review, render_plan_summary};
-pub use prompt::{CtrlCGuard, Terminal};
+pub use prompt::Terminal;
 
 /// Report format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -153,6 +153,14 @@ impl Output {
     }
 
     /// Renders an error to stderr: `error:`, then `caused by:` lines, then `hint:`.
+    /// Reports an interruption on a fresh line, with the cursor shown again
+    /// (the prompt that was interrupted may have hidden it).
+    pub fn interrupted(&self, err: &Error) {
+        let _ = console::Term::stderr().show_cursor();
+        let _ = std::io::stderr().lock().write_all(b"\n");
+        self.error(err);
+    }
+
     pub fn error(&self, err: &Error) {
         let _ = std::io::stderr()
             .lock()

@@ -1,6 +1,6 @@
-//! The guided session's questions on a terminal (dialoguer on stderr): the
-//! one [`Prompter`] that asks a person. Ctrl-C while it asks ends the
-//! session with nothing changed, the terminal restored ([`CtrlCGuard`]).
+//! The questions on a terminal (dialoguer on stderr): the one [`Prompter`]
+//! that asks a person, for the guided session and for apply's
+//! confirmation. Ctrl-C while it asks ends as [`crate::interrupt`] says.
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
@@ -26,117 +26,19 @@ impl Terminal {
     }
 }
 
-/// While the session asks (before any change), Ctrl-C restores the
-/// terminal's mode and cursor, says that nothing was changed, and exits 130.
-/// Dropped (or [`CtrlCGuard::release`]d) before apply, which handles Ctrl-C
-/// itself by stopping at a checkpoint.
-pub struct CtrlCGuard {
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl CtrlCGuard {
-    pub fn install(out: &super::Output) -> CtrlCGuard {
-        let _ = INTERRUPTED.set((out.clone(), TerminalMode::save()));
-        CtrlCGuard {
-            task: tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    end_interrupted();
-                }
-            }),
-        }
-    }
-
-    pub fn release(self) {
-        self.task.abort();
-    }
-}
-
-impl Drop for CtrlCGuard {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// What Ctrl-C needs: where to report, and the terminal mode to restore.
-static INTERRUPTED: std::sync::OnceLock<(super::Output, TerminalMode)> = std::sync::OnceLock::new();
-static END: std::sync::Once = std::sync::Once::new();
-
-/// Restores the terminal, says nothing was changed, exits 130. The signal
-/// handler and the interrupted prompt may both get here: the first one
-/// reports and exits, the other waits for the exit.
-fn end_interrupted() -> ! {
-    END.call_once(|| {
-        if let Some((out, mode)) = INTERRUPTED.get() {
-            mode.restore();
-            let _ = console::Term::stderr().show_cursor();
-            eprintln!();
-            out.error(&interrupted());
-        }
-        std::process::exit(i32::from(crate::error::Exit::Interrupted.code()));
-    });
-    loop {
-        std::thread::park();
-    }
-}
-
-/// The terminal's mode on stdin, as it was before the prompts changed it.
-struct TerminalMode {
-    #[cfg(unix)]
-    saved: Option<libc::termios>,
-}
-
-impl TerminalMode {
-    fn save() -> TerminalMode {
-        #[cfg(unix)]
-        {
-            let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
-            // SAFETY: tcgetattr writes a termios into the pointer on success;
-            // it is read only when the call returned 0.
-            let saved = unsafe {
-                (libc::tcgetattr(libc::STDIN_FILENO, t.as_mut_ptr()) == 0).then(|| t.assume_init())
-            };
-            TerminalMode { saved }
-        }
-        #[cfg(not(unix))]
-        TerminalMode {}
-    }
-
-    fn restore(&self) {
-        #[cfg(unix)]
-        if let Some(t) = &self.saved {
-            // SAFETY: `t` is a termios tcgetattr filled for this descriptor.
-            unsafe {
-                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, t);
-            }
-        }
-    }
-}
-
-fn interrupted() -> Error {
-    Error::new(
-        ErrorKind::Interrupted,
-        "the session was interrupted; nothing was changed",
-    )
-    .hint("run `ctmigrate` again to start over")
-}
-
 /// A prompt that could not be answered: Ctrl-C, or the terminal went away.
 fn prompt_error(e: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = e;
     // The cursor may be hidden by the prompt that was interrupted.
     let _ = console::Term::stderr().show_cursor();
     if io.kind() == std::io::ErrorKind::Interrupted {
-        if INTERRUPTED.get().is_some() {
-            end_interrupted();
-        }
-        interrupted()
-    } else {
-        Error::new(
-            ErrorKind::Usage,
-            format!("cannot read the answer from the terminal: {io}"),
-        )
-        .hint("run the session on a terminal, or replay it with `ctmigrate wizard --answers FILE`")
+        crate::interrupt::end();
     }
+    Error::new(
+        ErrorKind::Usage,
+        format!("cannot read the answer from the terminal: {io}"),
+    )
+    .hint("run the session on a terminal, or replay it with `ctmigrate wizard --answers FILE`")
 }
 
 /// Up to three Regions by name, else how many.
@@ -295,5 +197,17 @@ impl Prompter for Terminal {
             .interact_text()
             .map_err(prompt_error)?;
         Ok(Some(typed.trim().to_string()))
+    }
+
+    fn confirm_change(&mut self, summary: &str, organization_id: &str) -> Result<String, Error> {
+        eprint!("{summary}");
+        let typed: String = Input::with_theme(&*self.theme)
+            .with_prompt(format!(
+                "Type the organization id ({organization_id}) to go on"
+            ))
+            .allow_empty(true)
+            .interact_text()
+            .map_err(prompt_error)?;
+        Ok(typed.trim().to_string())
     }
 }

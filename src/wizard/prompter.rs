@@ -45,6 +45,10 @@ pub trait Prompter {
     fn overwrite(&mut self, path: &str) -> Result<bool, Error>;
     /// Apply now (returns the organization id typed as the confirmation) or later.
     fn apply_now(&mut self, organization_id: &str) -> Result<Option<String>, Error>;
+    /// Before `apply`, `resume` or `rollback` changes the organization
+    /// (`summary` says what will happen): returns what the person typed as
+    /// the organization id.
+    fn confirm_change(&mut self, summary: &str, organization_id: &str) -> Result<String, Error>;
 }
 
 impl<P: Prompter + ?Sized> Prompter for Box<P> {
@@ -68,6 +72,9 @@ impl<P: Prompter + ?Sized> Prompter for Box<P> {
     }
     fn apply_now(&mut self, organization_id: &str) -> Result<Option<String>, Error> {
         (**self).apply_now(organization_id)
+    }
+    fn confirm_change(&mut self, summary: &str, organization_id: &str) -> Result<String, Error> {
+        (**self).confirm_change(summary, organization_id)
     }
 }
 
@@ -160,6 +167,14 @@ impl Prompter for Replay {
             },
         }
     }
+
+    fn confirm_change(&mut self, _summary: &str, _organization_id: &str) -> Result<String, Error> {
+        Err(Error::new(
+            ErrorKind::Usage,
+            "an answers file does not confirm a change to the organization",
+        )
+        .hint("review the plan's Markdown, then pass --yes"))
+    }
 }
 
 /// Wraps a prompter and keeps every answer, for `--save-answers`.
@@ -239,6 +254,10 @@ impl<P: Prompter> Prompter for Recorder<P> {
         };
         self.session.confirm_organization = r.clone();
         Ok(r)
+    }
+
+    fn confirm_change(&mut self, summary: &str, organization_id: &str) -> Result<String, Error> {
+        self.inner.confirm_change(summary, organization_id)
     }
 }
 

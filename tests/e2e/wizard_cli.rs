@@ -222,11 +222,17 @@ fn a_replayed_session_applies_now_then_has_nothing_left_to_migrate() {
 // ---- the real terminal session, through a pseudo-terminal ----
 
 fn spawn(dir: &Path) -> rexpect::session::PtySession {
+    spawn_with(dir, &[])
+}
+
+/// `ctmigrate --sandbox --sandbox-dir sb ARGS` on a pseudo-terminal.
+fn spawn_with(dir: &Path, args: &[&str]) -> rexpect::session::PtySession {
     let mut cmd = ctmigrate(dir);
     cmd.env("TERM", "xterm")
         .env("COLUMNS", "200")
         .env("CTMIGRATE_POLL_INTERVAL", "40ms")
-        .args(["--sandbox", "--sandbox-dir", "sb"]);
+        .args(["--sandbox", "--sandbox-dir", "sb"])
+        .args(args);
     rexpect::session::spawn_command(cmd, Some(60_000)).unwrap()
 }
 
@@ -340,4 +346,30 @@ fn ctrl_c_at_a_prompt_ends_the_session_with_nothing_changed() {
     assert_eq!(exit_code(&mut p), 130);
     assert_eq!(state(d), before);
     assert!(!d.join("plans").exists());
+}
+
+#[test]
+fn ctrl_c_at_the_apply_confirmation_changes_nothing_and_says_so() {
+    let dir = quick_sandbox();
+    let d = dir.path();
+    let (code, _, err) = run(ctmigrate(d).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "plan",
+        "--inference-profile",
+        "us",
+        "--permitted-account",
+        "666666666667",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let before = state(d);
+    let mut p = spawn_with(d, &["apply", "--plan", "plans/migration.plan.json"]);
+    at(&mut p, "Type the organization id");
+    p.send_control('c').unwrap();
+    p.exp_string("nothing was changed").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!(state(d), before);
+    assert!(!d.join("plans/migration.journal.jsonl").exists());
 }
