@@ -206,6 +206,27 @@ impl From<RunError> for Error {
     }
 }
 
+impl From<crate::policy::ScpError> for Error {
+    fn from(e: crate::policy::ScpError) -> Error {
+        Error::new(ErrorKind::Failed, e.to_string()).hint(
+            "ctmigrate proves nothing about an organization whose SCPs its evaluator cannot read; fix or report the SCP named above",
+        )
+    }
+}
+
+impl From<crate::explain::UnreadableText> for Error {
+    fn from(e: crate::explain::UnreadableText) -> Error {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("cannot read the error text: {e}"),
+        )
+        .hint(format!(
+            "paste the whole message, for example: {}",
+            crate::explain::EXAMPLE
+        ))
+    }
+}
+
 impl From<SandboxError> for Error {
     fn from(e: SandboxError) -> Error {
         let kind = if e.is_input_error() {

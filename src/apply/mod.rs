@@ -210,9 +210,20 @@ pub struct Run<'a, O, C, I> {
     journal_failed: AtomicBool,
 }
 
+/// Why a `${step.Field}` placeholder cannot be filled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceholderError {
+    #[error("unterminated placeholder in `{0}`")]
+    Unterminated(String),
+    #[error("placeholder `${{{0}}}` names no field")]
+    NoField(String),
+    #[error("`${{{step}.{field}}}`: step {step} has not recorded its {field} yet")]
+    NotRecorded { step: String, field: String },
+}
+
 /// Replaces each `${step.Field}` in `s` with the output the journal
 /// recorded for that step.
-pub fn resolve(s: &str, progress: &Progress) -> Result<String, String> {
+pub fn resolve(s: &str, progress: &Progress) -> Result<String, PlaceholderError> {
     if !s.contains("${") {
         return Ok(s.to_string());
     }
@@ -223,16 +234,19 @@ pub fn resolve(s: &str, progress: &Progress) -> Result<String, String> {
         let after = &rest[start + 2..];
         let end = after
             .find('}')
-            .ok_or_else(|| format!("unterminated placeholder in `{s}`"))?;
+            .ok_or_else(|| PlaceholderError::Unterminated(s.to_string()))?;
         let inner = &after[..end];
         let (step, key) = inner
             .rsplit_once('.')
-            .ok_or_else(|| format!("placeholder `${{{inner}}}` names no field"))?;
+            .ok_or_else(|| PlaceholderError::NoField(inner.to_string()))?;
         let v = progress
             .steps
             .get(step)
             .and_then(|p| p.outputs.get(key))
-            .ok_or_else(|| format!("`${{{inner}}}`: step {step} has not recorded its {key} yet"))?;
+            .ok_or_else(|| PlaceholderError::NotRecorded {
+                step: step.to_string(),
+                field: key.to_string(),
+            })?;
         out.push_str(v);
         rest = &after[end + 1..];
     }
@@ -245,7 +259,7 @@ fn resolve_action(action: &Action, progress: &Progress) -> Result<Action, RunErr
     action
         .map_strings(&mut |s: &str| resolve(s, progress))
         .map_err(|e| match e {
-            MapError::Map(m) => RunError::Plan(m),
+            MapError::Map(m) => RunError::Plan(m.to_string()),
             MapError::Action(a) => RunError::Plan(a.to_string()),
         })
 }
@@ -678,7 +692,7 @@ mod tests {
         );
         assert_eq!(resolve("ou-1", &p).unwrap(), "ou-1");
         let err = resolve("${enable-pv1:ou-1.arn}", &p).unwrap_err();
-        assert!(err.contains("enable-pv1:ou-1"), "{err}");
+        assert!(err.to_string().contains("enable-pv1:ou-1"), "{err}");
         assert!(resolve("${broken", &p).is_err());
         let action: Action = serde_json::from_value(json!({
             "service": "organizations", "operation": "AttachPolicy",

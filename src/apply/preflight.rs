@@ -113,7 +113,7 @@ pub fn check(p: &Preflight<'_>) -> Result<Prediction, Error> {
         };
         return Err(e);
     }
-    verify::predict(snapshot, plan).map_err(|e| Error::new(ErrorKind::Internal, e))
+    Ok(verify::predict(snapshot, plan)?)
 }
 
 /// Judges a journal's next run (resume, rollback): asks STS who calls.

@@ -35,8 +35,7 @@ where
         let snapshot = crate::discover::discover(apis, progress).await;
         read();
         let snapshot = snapshot?;
-        let observed =
-            verify::observe(&snapshot, self.plan).map_err(|e| Error::new(ErrorKind::Aws, e))?;
+        let observed = verify::observe(&snapshot, self.plan)?;
         let differences = verify::compare(&started.predicted, &observed, 20);
         self.record(Event::Verified {
             equal: differences.is_empty(),

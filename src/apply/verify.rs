@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::journal::Prediction;
 use crate::plan::Plan;
-use crate::plan::proof::{self, Matrix};
+use crate::plan::proof::{self, Matrix, ProofError};
 use crate::snapshot::Snapshot;
 
 fn row_key(r: &proof::Row) -> String {
@@ -27,13 +27,13 @@ fn from_matrix(m: &Matrix, state: usize) -> Prediction {
 
 /// The matrix after the plan's last stage, predicted from the organization
 /// as it is before apply.
-pub fn predict(before: &Snapshot, plan: &Plan) -> Result<Prediction, String> {
+pub fn predict(before: &Snapshot, plan: &Plan) -> Result<Prediction, ProofError> {
     let m = proof::matrix(before, plan)?;
     Ok(from_matrix(&m, m.states.len().saturating_sub(1)))
 }
 
 /// The matrix of the organization as it is now (no stage applied).
-pub fn observe(now: &Snapshot, plan: &Plan) -> Result<Prediction, String> {
+pub fn observe(now: &Snapshot, plan: &Plan) -> Result<Prediction, ProofError> {
     let mut as_is = plan.clone();
     as_is.stages.clear();
     let m = proof::matrix(now, &as_is)?;

@@ -39,16 +39,7 @@ fn message(settings: &Settings, args: &ExplainArgs) -> Result<String, Error> {
 
 pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Result<Exit, Error> {
     let text = message(settings, args)?;
-    let denial = explain::parse(&text).map_err(|why| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            format!("cannot read the error text: {why}"),
-        )
-        .hint(format!(
-            "paste the whole message, for example: {}",
-            explain::EXAMPLE
-        ))
-    })?;
+    let denial = explain::parse(&text)?;
     if let Some(r) = &args.requested_region
         && !crate::regions::is_region_name(r)
         && r != crate::regions::UNSPECIFIED
@@ -71,8 +62,7 @@ pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Resul
             &profiles,
             denial,
             args.requested_region.as_deref(),
-        )
-        .map_err(|e| Error::new(ErrorKind::Aws, e))?
+        )?
     };
     match out.format {
         Format::Json => out.json(&explanation),

@@ -67,8 +67,7 @@ pub async fn run(settings: &Settings, args: &SimulateArgs, out: &Output) -> Resu
     if plan::fingerprint(&snapshot, &profiles) != plan.fingerprint {
         out.warn("the organization changed since the plan was made: the matrix below is computed on the organization as it is now");
     }
-    let matrix =
-        plan::proof::matrix(&snapshot, &plan).map_err(|e| Error::new(ErrorKind::Aws, e))?;
+    let matrix = plan::proof::matrix(&snapshot, &plan)?;
     match out.format {
         Format::Json => out.json(&matrix),
         Format::Text => out.text(&render_matrix(&matrix, out)),

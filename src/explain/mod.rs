@@ -8,7 +8,7 @@
 
 mod parse;
 
-pub use parse::{Denial, DenyKind, EXAMPLE, parse};
+pub use parse::{Denial, DenyKind, EXAMPLE, UnreadableText, parse};
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::discover::ProfilesByRegion;
 use crate::model::{InferenceProfile, arn_region};
 use crate::plan::companion::COMPANION_NAME;
-use crate::policy::{self, Decision, Level, Request};
+use crate::policy::{self, Decision, Level, Request, ScpError};
 use crate::regions::UNSPECIFIED;
 use crate::snapshot::Snapshot;
 
@@ -112,7 +112,7 @@ pub fn against(
     profiles: &ProfilesByRegion,
     denial: Denial,
     region: Option<&str>,
-) -> Result<Explanation, String> {
+) -> Result<Explanation, ScpError> {
     let mut e = offline(denial);
     let d = e.denial.clone();
     let Some(account) = d.account.clone() else {
@@ -221,17 +221,20 @@ struct Chain {
 }
 
 impl Chain {
-    fn of(s: &Snapshot, account: &str, parent: &str) -> Result<Chain, String> {
-        let parse = |ids: &[String]| -> Result<Vec<(String, policy::Policy)>, String> {
+    fn of(s: &Snapshot, account: &str, parent: &str) -> Result<Chain, ScpError> {
+        let parse = |ids: &[String]| -> Result<Vec<(String, policy::Policy)>, ScpError> {
             ids.iter()
                 .map(|id| {
                     let p = s
                         .policies
                         .get(id)
-                        .ok_or_else(|| format!("SCP {id} is attached but was not read"))?;
+                        .ok_or_else(|| ScpError::NotRead(id.clone()))?;
                     policy::parse_policy(&p.summary.name, &p.content)
                         .map(|parsed| (id.clone(), parsed))
-                        .map_err(|e| format!("SCP {} ({id}) does not parse: {e}", p.summary.name))
+                        .map_err(|source| ScpError::Unparseable {
+                            name: format!("{} ({id})", p.summary.name),
+                            source,
+                        })
                 })
                 .collect()
         };

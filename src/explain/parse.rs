@@ -154,12 +154,18 @@ const ERROR_CODES: [&str; 5] = [
     "Forbidden",
 ];
 
+/// Why a text is not an access-denied message ctmigrate understands: what
+/// is missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnreadableText(&'static str);
+
 /// Reads `text`. Fails, saying what is missing, when it is not an
 /// access-denied message this understands.
-pub fn parse(text: &str) -> Result<Denial, String> {
+pub fn parse(text: &str) -> Result<Denial, UnreadableText> {
     let text = normalise(text);
     if text.is_empty() {
-        return Err("the text is empty".into());
+        return Err(UnreadableText("the text is empty"));
     }
     let lower = text.to_ascii_lowercase();
     let kind = KINDS
@@ -188,11 +194,13 @@ pub fn parse(text: &str) -> Result<Denial, String> {
             a.contains(":policy/") && a.starts_with("arn:aws") && a.contains("organizations")
         });
     if action.is_none() && kind != DenyKind::ModelAccess {
-        return Err(if principal.is_some() || error_code.is_some() {
-            "the text names no action (`is not authorized to perform: SERVICE:Action`)".into()
-        } else {
-            "this does not look like an access-denied message: no `User: ARN is not authorized to perform: ACTION`".into()
-        });
+        return Err(UnreadableText(
+            if principal.is_some() || error_code.is_some() {
+                "the text names no action (`is not authorized to perform: SERVICE:Action`)"
+            } else {
+                "this does not look like an access-denied message: no `User: ARN is not authorized to perform: ACTION`"
+            },
+        ));
     }
     let account = principal.as_deref().and_then(account_of);
     let (region, model, profile) = resource
@@ -470,9 +478,9 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse("   \n ").is_err());
         let e = parse("ThrottlingException: Too many requests").unwrap_err();
-        assert!(e.contains("does not look like"), "{e}");
+        assert!(e.to_string().contains("does not look like"), "{e}");
         let e = parse("An error occurred (AccessDeniedException) when calling the X operation: User: arn:aws:iam::555555555555:user/a is not allowed").unwrap_err();
-        assert!(e.contains("names no action"), "{e}");
+        assert!(e.to_string().contains("names no action"), "{e}");
         assert!(parse(EXAMPLE).is_ok());
     }
 }

@@ -153,14 +153,14 @@ impl Prompter for Terminal {
         let name: String = Input::with_theme(&*self.theme)
             .with_prompt("Plan name")
             .default(name.to_string())
-            .validate_with(|n: &String| -> Result<(), String> {
+            .validate_with(|n: &String| -> Result<(), &str> {
                 if !n.is_empty()
                     && n.chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 {
                     Ok(())
                 } else {
-                    Err("letters, digits, - and _ only".into())
+                    Err("letters, digits, - and _ only")
                 }
             })
             .interact_text()

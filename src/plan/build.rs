@@ -919,7 +919,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, Error> {
                 }
                 plan.proof = Some(m.summary);
             }
-            Err(e) => plan.errors.push(e),
+            Err(e) => plan.errors.push(e.to_string()),
         }
         plan.applyable = plan.errors.is_empty();
     }

@@ -146,10 +146,16 @@ struct Attachments {
     accounts: BTreeMap<String, Vec<Arc<Policy>>>,
 }
 
-fn parse(name: &str, content: &str) -> Result<Arc<Policy>, String> {
+/// Why the proof matrix cannot be computed: an SCP it cannot read.
+pub use crate::policy::ScpError as ProofError;
+
+fn parse(name: &str, content: &str) -> Result<Arc<Policy>, ProofError> {
     policy::parse_policy(name, content)
         .map(Arc::new)
-        .map_err(|e| format!("SCP {name} does not parse, so nothing can be proven about it: {e}"))
+        .map_err(|source| ProofError::Unparseable {
+            name: name.to_string(),
+            source,
+        })
 }
 
 fn without_sid(p: &Policy, sid: &str) -> Option<Arc<Policy>> {
@@ -170,7 +176,7 @@ fn without_sid(p: &Policy, sid: &str) -> Option<Arc<Policy>> {
     })
 }
 
-fn initial(s: &Snapshot) -> Result<Attachments, String> {
+fn initial(s: &Snapshot) -> Result<Attachments, ProofError> {
     let mut parsed: BTreeMap<&str, Arc<Policy>> = BTreeMap::new();
     for (id, p) in &s.policies {
         parsed.insert(
@@ -178,13 +184,13 @@ fn initial(s: &Snapshot) -> Result<Attachments, String> {
             parse(&format!("{} ({id})", p.summary.name), &p.content)?,
         );
     }
-    let pick = |ids: &[String]| -> Result<Vec<Arc<Policy>>, String> {
+    let pick = |ids: &[String]| -> Result<Vec<Arc<Policy>>, ProofError> {
         ids.iter()
             .map(|id| {
                 parsed
                     .get(id.as_str())
                     .cloned()
-                    .ok_or_else(|| format!("SCP {id} is attached but was not read"))
+                    .ok_or_else(|| ProofError::NotRead(id.clone()))
             })
             .collect()
     };
@@ -194,16 +200,16 @@ fn initial(s: &Snapshot) -> Result<Attachments, String> {
             .ous
             .iter()
             .map(|o| Ok((o.id.clone(), pick(&o.policies)?)))
-            .collect::<Result<_, String>>()?,
+            .collect::<Result<_, ProofError>>()?,
         accounts: s
             .accounts
             .iter()
             .map(|a| Ok((a.id.clone(), pick(&a.policies)?)))
-            .collect::<Result<_, String>>()?,
+            .collect::<Result<_, ProofError>>()?,
     })
 }
 
-fn predicted_pv1(parameters: &Value) -> Result<Arc<Policy>, String> {
+fn predicted_pv1(parameters: &Value) -> Result<Arc<Policy>, ProofError> {
     let get = |k: &str| {
         parameters
             .as_array()
@@ -224,7 +230,7 @@ fn apply_stage(
     stage: &Stage,
     companion: &Arc<Policy>,
     first_tier_registered: &[String],
-) -> Result<(), String> {
+) -> Result<(), ProofError> {
     for step in &stage.steps {
         let Some(req) = &step.request else { continue };
         match req {
@@ -347,7 +353,7 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
 }
 
 /// Builds and evaluates the matrix for a plan built from `s`.
-pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, String> {
+pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, ProofError> {
     let allowed = &plan.decisions.allowed_regions;
     let mut regions: Vec<String> = COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect();
     regions.push(UNSPECIFIED.to_string());

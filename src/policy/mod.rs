@@ -4,6 +4,7 @@
 //! (`run_cases`). No I/O, no AWS types, no clock. It fails closed: a policy
 //! that does not parse is an error, never an Allow.
 
+mod cases;
 mod eval;
 mod model;
 mod parse;
@@ -14,133 +15,24 @@ pub use eval::{
     condition_holds, evaluate_policy, evaluate_scps, exempt_from_scps, glob, prepare,
 };
 pub use model::*;
+
+/// An SCP of the organization that ctmigrate's evaluator cannot use, so
+/// nothing can be proven or explained about what it decides.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScpError {
+    /// It does not parse.
+    #[error("SCP {name} does not parse, so nothing can be proven about it: {source}")]
+    Unparseable {
+        name: String,
+        #[source]
+        source: ParseError,
+    },
+    /// It is attached, but its document was not read.
+    #[error("SCP {0} is attached but was not read")]
+    NotRead(String),
+}
+pub use cases::{CaseError, run_cases};
 pub use parse::{ParseError, parse_policy, parse_value};
-
-use serde_json::{Value, json};
-
-/// Builds a [`Request`] from a case's `request` object.
-fn request_of(v: &Value) -> Result<Request, String> {
-    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    let action =
-        field("action").ok_or("request.action is required (e.g. \"bedrock:InvokeModel\")")?;
-    let mut req = Request::new(
-        &field("principal").unwrap_or_default(),
-        &field("account").unwrap_or_default(),
-        &action,
-        &field("resource").unwrap_or_else(|| "*".into()),
-        &[],
-    );
-    if let Some(ctx) = v.get("context") {
-        let obj = ctx.as_object().ok_or("request.context must be an object")?;
-        for (k, val) in obj {
-            let key = k.to_ascii_lowercase();
-            let value = match val {
-                Value::String(s) => ContextValue::Single(s.clone()),
-                Value::Bool(b) => ContextValue::Single(b.to_string()),
-                Value::Number(n) => ContextValue::Single(n.to_string()),
-                Value::Array(a) => ContextValue::Multi(
-                    a.iter()
-                        .map(|x| match x {
-                            Value::String(s) => Ok(s.clone()),
-                            Value::Bool(b) => Ok(b.to_string()),
-                            Value::Number(n) => Ok(n.to_string()),
-                            _ => Err(format!(
-                                "request.context.{k} holds a value that is not a string"
-                            )),
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
-                _ => {
-                    return Err(format!(
-                        "request.context.{k} must be a string or a list of strings"
-                    ));
-                }
-            };
-            req.context.insert(key, value);
-        }
-    }
-    Ok(req)
-}
-
-fn parse_list(list: &Value, what: &str) -> Result<Vec<Policy>, String> {
-    let arr = list
-        .as_array()
-        .ok_or_else(|| format!("{what} must be a list of policy documents"))?;
-    arr.iter()
-        .enumerate()
-        .map(|(i, doc)| {
-            let name = format!("{what}[{i}]");
-            match doc {
-                Value::String(text) => parse_policy(&name, text),
-                other => parse_value(&name, other),
-            }
-            .map_err(|e| format!("{name}: {e}"))
-        })
-        .collect()
-}
-
-/// Evaluates one case; `Err` is the message of a case that cannot be evaluated.
-fn run_case(case: &Value) -> Result<Decision, String> {
-    let req = request_of(case.get("request").ok_or("the case has no `request`")?)?;
-    let management = case.get("management_account").and_then(Value::as_str);
-    let mut parsed: Vec<(String, Vec<Policy>)> = Vec::new();
-    match (case.get("levels"), case.get("policies")) {
-        (Some(levels), _) => {
-            for (i, level) in levels
-                .as_array()
-                .ok_or("`levels` must be a list")?
-                .iter()
-                .enumerate()
-            {
-                let target = level
-                    .get("target")
-                    .and_then(Value::as_str)
-                    .unwrap_or("level")
-                    .to_string();
-                let policies = parse_list(
-                    level.get("policies").unwrap_or(&Value::Null),
-                    &format!("levels[{i}].policies"),
-                )?;
-                parsed.push((target, policies));
-            }
-        }
-        (None, Some(policies)) => {
-            parsed.push(("policies".into(), parse_list(policies, "policies")?))
-        }
-        (None, None) => return Err("the case needs `policies` or `levels`".into()),
-    }
-    let levels: Vec<Level<'_>> = parsed
-        .iter()
-        .map(|(t, ps)| Level {
-            target: t,
-            policies: ps.iter().collect(),
-        })
-        .collect();
-    Ok(evaluate_scps(&levels, &req, management))
-}
-
-/// Runs `policy eval` cases: one JSON object out per case, in order.
-pub fn run_cases(input: &str) -> Result<Vec<Value>, String> {
-    let cases: Value = serde_json::from_str(input).map_err(|e| format!("not valid JSON: {e}"))?;
-    let cases = cases
-        .as_array()
-        .ok_or("the cases file must be a JSON array of cases")?;
-    Ok(cases
-        .iter()
-        .enumerate()
-        .map(|(i, case)| {
-            let name = case.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("case {i}"));
-            match run_case(case) {
-                Ok(Decision::Allow { by }) => json!({"name": name, "decision": "Allow", "by": by}),
-                Ok(Decision::ExplicitDeny { by }) => {
-                    json!({"name": name, "decision": "ExplicitDeny", "by": by.iter().map(|h| h.to_string()).collect::<Vec<_>>()})
-                }
-                Ok(Decision::ImplicitDeny { level }) => json!({"name": name, "decision": "ImplicitDeny", "by": [level]}),
-                Err(message) => json!({"name": name, "decision": "Error", "by": [], "error": message}),
-            }
-        })
-        .collect())
-}
 
 #[cfg(test)]
 mod tests;
