@@ -104,6 +104,47 @@ pub struct CheckInputs<'a> {
     pub replan: String,
 }
 
+/// The one command that covers what the last plan's decisions no longer
+/// cover: a day-two plan from them (then apply it), or the guided session
+/// when there is no plan. `me` starts it (`ctmigrate --sandbox`), `stamp`
+/// (RFC 3339) names the new plan.
+pub fn replan_command(
+    me: &str,
+    plan: Option<(&std::path::Path, &Plan)>,
+    plans_dir: &std::path::Path,
+    stamp: &str,
+) -> String {
+    match plan {
+        Some((path, p)) => {
+            let day: String = stamp
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(12)
+                .collect();
+            format!(
+                "`{me} plan --from-plan {} --name {}-day2-{day} --out {}`",
+                crate::cli::shell_word(&path.display().to_string()),
+                p.name.chars().take(40).collect::<String>(),
+                crate::cli::shell_word(&plans_dir.display().to_string())
+            )
+        }
+        None => format!("`{me} wizard` (on a terminal) or `{me} plan` with your decisions"),
+    }
+}
+
+/// The urgent first line when a registered first-tier OU has no region
+/// deny at all, with the command that fixes it (`replan`).
+pub fn urgent_message(report: &crate::detect::DetectReport, replan: &str) -> Option<String> {
+    let uncovered = &report.uncovered_registered_ous;
+    (!uncovered.is_empty()).then(|| {
+        format!(
+            "{} ha{} no region deny at all (the landing-zone deny is off there and PV.1 is missing); fix now: {replan}, then apply that plan",
+            uncovered.join(", "),
+            if uncovered.len() == 1 { "s" } else { "ve" },
+        )
+    })
+}
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v.dedup();

@@ -227,6 +227,53 @@ impl From<crate::explain::UnreadableText> for Error {
     }
 }
 
+impl From<crate::plan::inputs::InputError> for Error {
+    fn from(e: crate::plan::inputs::InputError) -> Error {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("invalid input `{}`: {}", e.field, e.message),
+        )
+        .hint(e.hint)
+    }
+}
+
+impl From<crate::fs::WriteError> for Error {
+    fn from(e: crate::fs::WriteError) -> Error {
+        Error::new(ErrorKind::Internal, e.to_string())
+            .hint("check that the directory is writable and has free space")
+    }
+}
+
+impl From<crate::plan::file::FileError> for Error {
+    fn from(e: crate::plan::file::FileError) -> Error {
+        use crate::plan::file::{ANSWERS_HINT, FileError as F};
+        let message = e.to_string();
+        match e {
+            F::Read { what, .. } => Error::new(ErrorKind::InvalidInput, message).hint(match what {
+                "plan" => "pass the .plan.json file that `ctmigrate plan` wrote",
+                "answers file" => "check the path given to --answers",
+                _ => "check the path given to --permitted-accounts-file",
+            }),
+            F::NotAPlan { .. } => Error::new(ErrorKind::InvalidInput, message)
+                .hint("pass the .plan.json file that `ctmigrate plan` wrote (docs/plan-format.md)"),
+            F::Version { .. } => Error::new(ErrorKind::InvalidInput, message)
+                .hint("plan again with this version of ctmigrate"),
+            F::Tampered { .. } => Error::new(ErrorKind::InvalidInput, message).hint(
+                "plan again instead of editing the plan file; the Markdown is the place for review notes",
+            ),
+            F::Name(_) => Error::new(ErrorKind::Usage, message).hint(
+                "--name takes 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'",
+            ),
+            F::Answers { .. } => Error::new(ErrorKind::InvalidInput, message).hint(ANSWERS_HINT),
+            F::AnswersValue { error, .. } => {
+                Error::new(ErrorKind::InvalidInput, message).hint(error.hint)
+            }
+            F::Encode(_) => Error::new(ErrorKind::Internal, message),
+            F::Write(w) => Error::from(w),
+        }
+    }
+}
+
 impl From<SandboxError> for Error {
     fn from(e: SandboxError) -> Error {
         let kind = if e.is_input_error() {

@@ -187,6 +187,17 @@ impl Settings {
         self.terminals.stdin && self.terminals.stderr
     }
 
+    /// RFC 3339 creation time for plans: `SOURCE_DATE_EPOCH` when set
+    /// (reproducible output), else now.
+    pub fn created_at(&self) -> Result<String, Error> {
+        let t = self
+            .source_date
+            .unwrap_or_else(time::OffsetDateTime::now_utc);
+        let t = t.replace_nanosecond(0).unwrap_or(t);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("cannot format the time: {e}")))
+    }
+
     /// The same settings reaching another organization.
     pub fn with_connection(&self, connection: Connection) -> Settings {
         Settings {

@@ -22,10 +22,13 @@
 //! It owns execution order and idempotence. It must not re-plan, print
 //! (it reports [`Report`] events to the caller), or import the sandbox.
 
+pub mod conclusion;
 mod converge;
 pub mod coverage;
 mod gate;
+pub mod history;
 pub mod journal;
+pub mod launch;
 pub mod live;
 pub mod poll;
 pub mod preflight;

@@ -1,10 +1,10 @@
 //! `ctmigrate detect`.
 
-use super::Session;
 use crate::cli::DetectArgs;
 use crate::detect::{Quotas, report};
 use crate::error::{Error, Exit};
 use crate::output::{Format, Output, render_detect};
+use crate::session::Session;
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, args: &DetectArgs, out: &Output) -> Result<Exit, Error> {

@@ -3,11 +3,11 @@
 
 use std::io::Read;
 
-use super::Session;
 use crate::cli::ExplainArgs;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::explain;
 use crate::output::{Format, Output, render_explanation};
+use crate::session::Session;
 use crate::settings::Settings;
 
 /// The message: the arguments joined, `-` or nothing for stdin.

@@ -149,19 +149,28 @@ pub enum ApplyWhen {
 
 /// Reads an answers file: the plan inputs, and the guided session's choices
 /// under `session` when present. Errors name the field.
-pub fn read_answers(text: &str) -> Result<(PlanInputs, Option<SessionChoices>), String> {
+pub fn read_answers(text: &str) -> Result<(PlanInputs, Option<SessionChoices>), NotAnswers> {
     let mut value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| NotAnswers(format!("not JSON: {e}")))?;
     let session = match value.as_object_mut() {
         Some(map) => map.remove("session"),
-        None => return Err("the answers file must be a JSON object".into()),
+        None => return Err(NotAnswers("the answers file must be a JSON object".into())),
     };
-    let inputs: PlanInputs = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let inputs: PlanInputs =
+        serde_json::from_value(value).map_err(|e| NotAnswers(e.to_string()))?;
     let session = session
-        .map(|s| serde_json::from_value::<SessionChoices>(s).map_err(|e| format!("session: {e}")))
+        .map(|s| {
+            serde_json::from_value::<SessionChoices>(s)
+                .map_err(|e| NotAnswers(format!("session: {e}")))
+        })
         .transpose()?;
     Ok((inputs, session))
 }
+
+/// Why a text is not an answers file: what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotAnswers(pub String);
 
 /// An input that cannot be used, with the field it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //! profiles read per source Region and the user's [`PlanInputs`], build a
 //! [`Plan`] of staged, reversible steps. Also the plan's Markdown review
 //! document and JSON Schema. No I/O, no AWS types, no clock: callers pass
-//! the creation time, and `commands::plan` writes the files.
+//! the creation time; [`file`] is the one place that reads and writes the
+//! plan's files.
 
 pub mod action;
 mod build;
@@ -10,6 +11,7 @@ mod catalog;
 pub mod companion;
 mod deny_diff;
 mod diff;
+pub mod file;
 mod fingerprint;
 pub mod inputs;
 mod markdown;

@@ -121,11 +121,18 @@ pub fn fault_spec(spec: Option<&str>) -> Result<FaultSpec, SandboxError> {
 }
 
 /// A sandbox server running on a background task.
+/// Dropping it stops the server too (without waiting for it).
 pub struct RunningSandbox {
     addr: SocketAddr,
     home_region: Option<String>,
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
 }
 
 impl RunningSandbox {
@@ -145,9 +152,11 @@ impl RunningSandbox {
     }
 
     /// Stops accepting connections and waits for the accept loop to end.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         let _ = self.stop.send(true);
-        let _ = self.task.await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }
 
@@ -209,7 +218,7 @@ pub async fn start(
         addr,
         home_region: world.landing_zone.map(|lz| lz.home_region),
         stop,
-        task,
+        task: Some(task),
     })
 }
 

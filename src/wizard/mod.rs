@@ -2,9 +2,11 @@
 //! inference profiles to offer, grouped by geography with what they reach and
 //! whether that works today; the accounts to offer, grouped by OU; the
 //! companion modes with a line each. The questions go through [`Prompter`];
-//! the session itself runs in `commands::wizard`. It must not print or call AWS.
+//! the session's flow is [`session`]. Apart from that flow, it must not
+//! print or call AWS.
 
 pub mod prompter;
+pub mod session;
 
 pub use prompter::{AccountChoice, ProfileChoice, Prompter, Recorder, Replay};
 
