@@ -44,7 +44,7 @@ fn guardrail(with_region_deny: bool) -> String {
     json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
 
-fn org() -> (Snapshot, ctmigrate::discover::ProfilesByRegion, Vec<String>) {
+fn org() -> (Snapshot, ctmigrate::snapshot::ProfilesByRegion, Vec<String>) {
     let full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).to_string();
     let mut policies = BTreeMap::new();
     policies.insert(

@@ -14,6 +14,7 @@ use crate::aws::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::model::*;
+use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::*;
 
 /// Reads the organization. `progress` receives a short line per phase.
@@ -289,9 +290,6 @@ fn fallback_pv1(home: &str) -> Pv1Identifiers {
         resolved_from: "built-in".into(),
     }
 }
-
-/// Inference profiles per source Region, or why that Region could not be read.
-pub type ProfilesByRegion = BTreeMap<String, Result<Vec<InferenceProfile>, String>>;
 
 /// Reads the system-defined inference profiles in each Region; a Region that
 /// cannot be read is reported with its error instead of failing the whole read.

@@ -71,7 +71,7 @@ impl Session {
         &self,
         out: &Output,
         extra_regions: &[String],
-    ) -> Result<(crate::snapshot::Snapshot, crate::discover::ProfilesByRegion), Error> {
+    ) -> Result<(crate::snapshot::Snapshot, crate::snapshot::ProfilesByRegion), Error> {
         let spinner = out.spinner("Reading the organization");
         let snapshot = crate::discover::discover(&self.aws, &|m: &str| spinner.set(m)).await;
         let snapshot = match snapshot {

@@ -80,6 +80,9 @@ pub struct AccountNode {
     pub policies: Vec<String>,
 }
 
+/// Inference profiles per source Region, or why that Region could not be read.
+pub type ProfilesByRegion = BTreeMap<String, Result<Vec<InferenceProfile>, String>>;
+
 /// Everything read about one organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {

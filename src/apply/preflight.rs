@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 use super::journal::Prediction;
 use super::verify;
 use crate::aws::Identity;
-use crate::discover::ProfilesByRegion;
 use crate::error::{Error, ErrorKind};
 use crate::plan::{self, Plan, PlanRequest};
+use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::Snapshot;
 
 /// What a new apply is judged on.

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::discover::ProfilesByRegion;
 use crate::model::{InferenceProfile, arn_region};
 use crate::plan::companion::COMPANION_NAME;
 use crate::policy::{self, Decision, Level, Request, ScpError};
 use crate::regions::UNSPECIFIED;
+use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::Snapshot;
 
 /// Who denies, in the terms of the migration.

@@ -36,7 +36,7 @@ struct Normalised<'a> {
 }
 
 /// The fingerprint of `snapshot` plus the profiles read per source Region.
-pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::discover::ProfilesByRegion) -> String {
+pub fn fingerprint(snapshot: &Snapshot, profiles: &crate::snapshot::ProfilesByRegion) -> String {
     let n = Normalised {
         organization: &snapshot.organization.id,
         root: &snapshot.root.id,

@@ -12,10 +12,10 @@ pub use prompter::{AccountChoice, ProfileChoice, Prompter, Recorder, Replay};
 
 use std::collections::BTreeMap;
 
-use crate::discover::ProfilesByRegion;
 use crate::model::arn_region;
 use crate::plan::CompanionMode;
 use crate::regions::UNSPECIFIED;
+use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::Snapshot;
 
 /// Geographies in the order they are offered.
