@@ -83,6 +83,15 @@ pub struct AccountNode {
 /// Inference profiles per source Region, or why that Region could not be read.
 pub type ProfilesByRegion = BTreeMap<String, Result<Vec<InferenceProfile>, String>>;
 
+/// What one read of an organization gives the later steps: the snapshot
+/// and the inference profiles per source Region. The pure core's tests run
+/// on committed estates of this shape (tests/fixtures/estates/).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estate {
+    pub snapshot: Snapshot,
+    pub profiles: ProfilesByRegion,
+}
+
 /// Everything read about one organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -161,5 +170,24 @@ impl Snapshot {
         self.enabled_controls
             .iter()
             .filter(move |c| c.target == ou_arn && c.parent.is_none())
+    }
+}
+
+/// The committed estates the pure core's unit tests run on (kept current
+/// by the e2e test `the_committed_estate_fixtures_are_current`).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Estate;
+
+    /// `default`, `wide`, `drifted-deny` or `full-ou`.
+    pub fn estate(name: &str) -> Estate {
+        let text = match name {
+            "default" => include_str!("../tests/fixtures/estates/default.json"),
+            "wide" => include_str!("../tests/fixtures/estates/wide.json"),
+            "drifted-deny" => include_str!("../tests/fixtures/estates/drifted-deny.json"),
+            "full-ou" => include_str!("../tests/fixtures/estates/full-ou.json"),
+            other => panic!("no estate fixture `{other}`"),
+        };
+        serde_json::from_str(text).unwrap()
     }
 }

@@ -254,3 +254,6 @@ mod tests {
         assert!(render_error(&e, true).contains('\u{1b}'));
     }
 }
+
+#[cfg(test)]
+mod reviewed;

@@ -102,7 +102,7 @@ pub fn diff(old: &Plan, new: &Plan) -> Vec<String> {
     if out.is_empty() && step_ids(old) != step_ids(new) {
         out.push("the steps the plan would take changed".into());
     }
-    if out.is_empty() {
+    if out.is_empty() && old.fingerprint != new.fingerprint {
         out.push("details outside the plan's steps changed (accounts, policies, inference profiles or the landing zone); the steps would be the same".into());
     }
     out

@@ -18,7 +18,7 @@ pub(crate) const JOURNAL: &str = "plans/t.journal.jsonl";
 /// A directory with a fast sandbox and a plan for the `us.` profiles.
 pub(crate) fn template() -> tempfile::TempDir {
     let dir = quick_sandbox();
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    run(ctmigrate(dir.path()).args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -31,8 +31,8 @@ pub(crate) fn template() -> tempfile::TempDir {
         "t",
         "--out",
         "plans",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     dir
 }
 
@@ -61,7 +61,7 @@ pub(crate) fn cli(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
-pub(crate) fn apply(dir: &Path, abort_after: Option<u64>) -> (i32, String, String) {
+pub(crate) fn apply(dir: &Path, abort_after: Option<u64>) -> Ran {
     let mut c = cli(dir, &["apply", "--plan", PLAN, "--yes"]);
     if let Some(n) = abort_after {
         c.env("CTMIGRATE_TEST_ABORT_AFTER_RECORD", n.to_string());
@@ -69,7 +69,7 @@ pub(crate) fn apply(dir: &Path, abort_after: Option<u64>) -> (i32, String, Strin
     run(&mut c)
 }
 
-pub(crate) fn resume(dir: &Path, abort_after: Option<u64>) -> (i32, String, String) {
+pub(crate) fn resume(dir: &Path, abort_after: Option<u64>) -> Ran {
     let mut c = cli(dir, &["resume", "--journal", JOURNAL, "--yes"]);
     if let Some(n) = abort_after {
         c.env("CTMIGRATE_TEST_ABORT_AFTER_RECORD", n.to_string());
@@ -78,10 +78,10 @@ pub(crate) fn resume(dir: &Path, abort_after: Option<u64>) -> (i32, String, Stri
 }
 
 /// Keeps resuming (doing the console step when asked) until apply finishes.
-fn drive_to_end(dir: &Path, first: (i32, String, String)) {
+fn drive_to_end(dir: &Path, first: Ran) {
     let mut last = first;
     for _ in 0..30 {
-        match last.0 {
+        match last.code {
             0 => return,
             3 => console(dir, "off"),
             _ => {}
@@ -92,7 +92,10 @@ fn drive_to_end(dir: &Path, first: (i32, String, String)) {
             apply(dir, None)
         };
     }
-    panic!("apply did not finish: {} {} {}", last.0, last.1, last.2);
+    panic!(
+        "apply did not finish: {} {} {}",
+        last.code, last.stdout, last.stderr
+    );
 }
 
 pub(crate) fn journal_records(dir: &Path) -> Vec<Value> {
@@ -227,9 +230,9 @@ pub(crate) fn baseline() -> &'static (Value, Vec<Value>, Value) {
         let before = normalised(dir.path());
         let first = apply(dir.path(), None);
         assert_eq!(
-            first.0, 3,
+            first.code, 3,
             "apply stops at the console step: {} {}",
-            first.1, first.2
+            first.stdout, first.stderr
         );
         drive_to_end(dir.path(), first);
         (normalised(dir.path()), journal_records(dir.path()), before)
@@ -239,8 +242,11 @@ pub(crate) fn baseline() -> &'static (Value, Vec<Value>, Value) {
 #[test]
 fn a_full_apply_ends_with_pv1_and_the_companion_everywhere_and_the_proof_confirmed() {
     let dir = copy_of(template_dir());
-    let (code, out, err) = apply(dir.path(), None);
-    assert_eq!(code, 3, "{out}\n{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = apply(dir.path(), None).expect_exit(3);
     assert!(
         out.contains("Region deny setting, choose Not enabled"),
         "{out}"
@@ -249,12 +255,11 @@ fn a_full_apply_ends_with_pv1_and_the_companion_everywhere_and_the_proof_confirm
         err.contains("ctmigrate --sandbox --sandbox-dir sb resume --journal plans/t.journal.jsonl"),
         "{err}"
     );
-    let (code, status, _) = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
-    assert_eq!(code, 0);
+    let Ran { stdout: status, .. } =
+        run(&mut cli(dir.path(), &["status", "--journal", JOURNAL])).expect_success();
     assert!(status.contains("waiting for the console"), "{status}");
     console(dir.path(), "off");
-    let (code, out, err) = resume(dir.path(), None);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Ran { stdout: out, .. } = resume(dir.path(), None).expect_success();
     assert!(
         out.contains("the live SCPs decide exactly as predicted"),
         "{out}"
@@ -319,8 +324,7 @@ fn a_full_apply_ends_with_pv1_and_the_companion_everywhere_and_the_proof_confirm
 
     // Resume on a finished journal reads the organization, finds it as
     // planned, and changes nothing.
-    let (code, out, err) = resume(dir.path(), None);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = resume(dir.path(), None).expect_success();
     assert!(out.contains("still carries PV.1"), "{out}");
     assert_eq!(normalised(dir.path()), state);
 }
@@ -341,21 +345,24 @@ fn a_crash_at_every_journal_record_is_recovered_by_resume() {
                     let Some(&n) = work.get(i) else { break };
                     let dir = copy_of(template_dir());
                     let mut last = apply(dir.path(), Some(n));
-                    if last.0 == 3 {
+                    if last.code == 3 {
                         // The abort point lies after the console gate.
                         console(dir.path(), "off");
                         last = resume(dir.path(), Some(n));
                     }
-                    if last.0 != -1 && last.0 != 0 {
+                    if last.code != -1 && last.code != 0 {
                         failures.lock().unwrap().push(format!(
                             "record {n}: expected an abort, got exit {}: {}",
-                            last.0, last.2
+                            last.code, last.stderr
                         ));
                         continue;
                     }
                     // Status reads the crashed journal.
-                    let (code, _, err) =
-                        run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
+                    let Ran {
+                        code,
+                        stdout: _,
+                        stderr: err,
+                    } = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
                     if code != 0 {
                         failures
                             .lock()
@@ -406,7 +413,7 @@ fn rollback_from_every_checkpoint_restores_the_organization() {
             s.spawn(move || {
                 let dir = copy_of(template_dir());
                 let mut last = apply(dir.path(), *abort);
-                if last.0 == 3 && abort.is_some_and(|n| n > 0) {
+                if last.code == 3 && abort.is_some_and(|n| n > 0) {
                     console(dir.path(), "off");
                     last = resume(dir.path(), *abort);
                 }
@@ -417,11 +424,12 @@ fn rollback_from_every_checkpoint_restores_the_organization() {
                     dir.path(),
                     &["rollback", "--journal", JOURNAL, "--yes"],
                 ));
-                if rb.0 == 3 {
+                if rb.code == 3 {
                     assert!(
-                        rb.2.contains("ctmigrate --sandbox --sandbox-dir sb rollback --journal"),
+                        rb.stderr
+                            .contains("ctmigrate --sandbox --sandbox-dir sb rollback --journal"),
                         "{}",
-                        rb.2
+                        rb.stderr
                     );
                     console(dir.path(), "on");
                     rb = run(&mut cli(
@@ -429,18 +437,22 @@ fn rollback_from_every_checkpoint_restores_the_organization() {
                         &["rollback", "--journal", JOURNAL, "--yes"],
                     ));
                 }
-                assert_eq!(rb.0, 0, "rollback from {name}: {}\n{}", rb.1, rb.2);
+                assert_eq!(
+                    rb.code, 0,
+                    "rollback from {name}: {}\n{}",
+                    rb.stdout, rb.stderr
+                );
                 assert_eq!(
                     &normalised(dir.path()),
                     before,
                     "rollback from checkpoint {name} did not restore the organization"
                 );
                 assert_always_covered(dir.path(), &format!("rollback from {name}"));
-                let (_, status, _) = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
+                let Ran { stdout: status, .. } =
+                    run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
                 assert!(status.contains("rolled back"), "{status}");
                 // Resuming a rolled-back journal is refused.
-                let (code, _, err) = resume(dir.path(), None);
-                assert_eq!(code, 65, "{err}");
+                resume(dir.path(), None).expect_exit(65);
             });
         }
     });
@@ -452,14 +464,18 @@ fn injected_faults_end_at_a_checkpoint_or_complete_and_resume_completes() {
     for seed in [3, 11] {
         let dir = copy_of(template_dir());
         let faults = format!("throttle=0.3,5xx=0.1,fail-ops=0.3,retry-after=0,seed={seed}");
-        let mut last = (-1, String::new(), String::new());
+        let mut last = Ran {
+            code: -1,
+            stdout: String::new(),
+            stderr: String::new(),
+        };
         let mut runs = 0;
         loop {
             runs += 1;
             assert!(
                 runs < 40,
                 "seed {seed}: no end after {runs} runs: {}",
-                last.2
+                last.stderr
             );
             let args: Vec<&str> = if dir.path().join(JOURNAL).exists() {
                 vec!["resume", "--journal", JOURNAL, "--yes"]
@@ -469,19 +485,34 @@ fn injected_faults_end_at_a_checkpoint_or_complete_and_resume_completes() {
             let mut c = cli(dir.path(), &args);
             c.env("CTMIGRATE_SANDBOX_FAULTS", &faults);
             last = run(&mut c);
-            match last.0 {
+            match last.code {
                 0 => break,
                 3 => console(dir.path(), "off"),
                 1 | 69 => {
                     // A clear message, never a panic.
-                    assert!(last.2.contains("error:"), "seed {seed}: {}", last.2);
-                    assert!(!last.2.contains("panicked"), "seed {seed}: {}", last.2);
+                    assert!(
+                        last.stderr.contains("error:"),
+                        "seed {seed}: {}",
+                        last.stderr
+                    );
+                    assert!(
+                        !last.stderr.contains("panicked"),
+                        "seed {seed}: {}",
+                        last.stderr
+                    );
                 }
-                other => panic!("seed {seed}: exit {other}: {}\n{}", last.1, last.2),
+                other => panic!(
+                    "seed {seed}: exit {other}: {}\n{}",
+                    last.stdout, last.stderr
+                ),
             }
             if dir.path().join(JOURNAL).exists() {
                 // The journal is never corrupt.
-                let (code, _, err) = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
+                let Ran {
+                    code,
+                    stdout: _,
+                    stderr: err,
+                } = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
                 assert_eq!(code, 0, "seed {seed}: {err}");
             }
         }
@@ -510,33 +541,33 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
     // Tampered: one character changed after planning.
     let tampered = plan_text.replacen("ap-northeast-3", "ap-northeast-2", 1);
     std::fs::write(dir.path().join("plans/tampered.plan.json"), tampered).unwrap();
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", "plans/tampered.plan.json", "--yes"],
-    ));
-    assert_eq!(code, 65, "{err}");
+    ))
+    .expect_exit(65);
     assert!(err.contains("does not match its checksum"), "{err}");
 
     // Another organization.
     let mut other: Value = serde_json::from_str(&plan_text).unwrap();
     other["organization_id"] = json!("o-someoneelse");
     write_plan(dir.path(), &mut other);
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", "plans/other.plan.json", "--yes"],
-    ));
-    assert_eq!(code, 65, "{err}");
+    ))
+    .expect_exit(65);
     assert!(err.contains("is for organization o-someoneelse"), "{err}");
 
     // Another management account.
     let mut other: Value = serde_json::from_str(&plan_text).unwrap();
     other["management_account"] = json!("999999999999");
     write_plan(dir.path(), &mut other);
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", "plans/other.plan.json", "--yes"],
-    ));
-    assert_eq!(code, 65, "{err}");
+    ))
+    .expect_exit(65);
     assert!(err.contains("management account 999999999999"), "{err}");
 
     // Not applyable.
@@ -544,27 +575,27 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
     other["applyable"] = json!(false);
     other["errors"] = json!(["Workloads has no free SCP slot"]);
     write_plan(dir.path(), &mut other);
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", "plans/other.plan.json", "--yes"],
-    ));
-    assert_eq!(code, 65, "{err}");
+    ))
+    .expect_exit(65);
     assert!(
         err.contains("not applyable") && err.contains("no free SCP slot"),
         "{err}"
     );
 
     // No --yes without a terminal.
-    let (code, _, err) = run(&mut cli(dir.path(), &["apply", "--plan", PLAN]));
-    assert_eq!(code, 64, "{err}");
+    let Ran { stderr: err, .. } =
+        run(&mut cli(dir.path(), &["apply", "--plan", PLAN])).expect_exit(64);
     assert!(err.contains("--yes"), "{err}");
 
     // A bad change window.
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", PLAN, "--yes", "--window-end", "tomorrow"],
-    ));
-    assert_eq!(code, 64, "{err}");
+    ))
+    .expect_exit(64);
     assert!(err.contains("RFC 3339"), "{err}");
 
     assert_eq!(normalised(dir.path()), before);
@@ -576,7 +607,7 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
     );
 
     // Stale: the organization changes after planning.
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    run(ctmigrate(dir.path()).args([
         "sandbox",
         "console",
         "--sandbox-dir",
@@ -584,11 +615,11 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
         "region-deny",
         "off",
         "--wait",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     let changed = normalised(dir.path());
-    let (code, _, err) = run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"]));
-    assert_eq!(code, 65, "{err}");
+    let Ran { stderr: err, .. } =
+        run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])).expect_exit(65);
     assert!(err.contains("the plan is stale"), "{err}");
     assert!(
         err.contains("ctmigrate --sandbox --sandbox-dir sb plan --name t"),
@@ -624,11 +655,10 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let records_before = journal_records(dir.path()).len();
-    let (code, _, err) = run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"]));
-    assert_eq!(code, 75, "{err}");
+    let Ran { stderr: err, .. } =
+        run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])).expect_exit(75);
     assert!(err.contains("in use by `ctmigrate apply`"), "{err}");
-    let (code, _, err) = resume(dir.path(), None);
-    assert_eq!(code, 75, "{err}");
+    resume(dir.path(), None).expect_exit(75);
     assert_eq!(journal_records(dir.path()).len(), records_before);
     // The first apply goes on when the console step is done.
     console(dir.path(), "off");
@@ -652,13 +682,13 @@ fn a_change_window_too_short_for_a_stage_stops_at_a_checkpoint() {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     // The enable stage is estimated at minutes: it must not start.
-    let (code, _, err) = run(&mut cli(
+    let Ran { stderr: err, .. } = run(&mut cli(
         dir.path(),
         &["apply", "--plan", PLAN, "--yes", "--window-end", &end],
-    ));
-    assert_eq!(code, 4, "{err}");
+    ))
+    .expect_exit(4);
     assert!(err.contains("next stage: enable"), "{err}");
-    let (_, status, _) = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
+    let Ran { stdout: status, .. } = run(&mut cli(dir.path(), &["status", "--journal", JOURNAL]));
     assert!(status.contains("stopped"), "{status}");
     let state = normalised(dir.path());
     assert!(!state.to_string().contains("CTMULTISERVICEPV1"));
@@ -671,13 +701,12 @@ fn a_change_window_too_short_for_a_stage_stops_at_a_checkpoint() {
 #[test]
 fn status_in_json_names_the_next_action() {
     let dir = copy_of(template_dir());
-    let (code, _, _) = apply(dir.path(), None);
-    assert_eq!(code, 3);
-    let (code, out, _) = run(&mut cli(
+    apply(dir.path(), None).expect_exit(3);
+    let Ran { stdout: out, .. } = run(&mut cli(
         dir.path(),
         &["--format", "json", "status", "--journal", JOURNAL],
-    ));
-    assert_eq!(code, 0);
+    ))
+    .expect_success();
     let s: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["phase"], json!("waiting for the console"));
     assert!(
@@ -706,11 +735,11 @@ fn status_in_json_names_the_next_action() {
     );
     // Apply's own JSON events: one object per line.
     let dir = copy_of(template_dir());
-    let (code, out, _) = run(&mut cli(
+    let Ran { stdout: out, .. } = run(&mut cli(
         dir.path(),
         &["--format", "json", "apply", "--plan", PLAN, "--yes"],
-    ));
-    assert_eq!(code, 3);
+    ))
+    .expect_exit(3);
     let kinds: Vec<String> = out
         .lines()
         .map(|l| {
@@ -735,7 +764,11 @@ fn a_same_named_policy_not_made_by_ctmigrate_is_never_adopted() {
         .and_then(|r| r["seq"].as_u64())
         .unwrap();
     let dir = copy_of(template_dir());
-    let (code, _, err) = apply(dir.path(), Some(at));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = apply(dir.path(), Some(at));
     assert_eq!(code, -1, "{err}");
     // Someone else creates a policy with the companion's name and content, untagged.
     let plan: Value =
@@ -770,8 +803,7 @@ fn a_same_named_policy_not_made_by_ctmigrate_is_never_adopted() {
         running.stop().await;
     });
     let before = normalised(dir.path());
-    let (code, _, err) = resume(dir.path(), None);
-    assert_eq!(code, 1, "{err}");
+    let Ran { stderr: err, .. } = resume(dir.path(), None).expect_exit(1);
     assert!(err.contains("not made by ctmigrate"), "{err}");
     assert!(err.contains("managed-by=ctmigrate"), "{err}");
     assert_eq!(normalised(dir.path()), before, "nothing was attached");

@@ -107,14 +107,46 @@ pub fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
 
-/// Runs and returns (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+/// How a run of the binary ended: its exit code (-1 when a signal ended
+/// it) and both outputs.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Asserts the exit code, showing both outputs when it differs.
+    #[track_caller]
+    pub fn expect_exit(self, code: i32) -> Ran {
+        assert_eq!(
+            self.code, code,
+            "exit {} instead of {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts exit 0.
+    #[track_caller]
+    pub fn expect_success(self) -> Ran {
+        self.expect_exit(0)
+    }
+}
+
+/// Runs the command to its end.
+pub fn run(cmd: &mut Command) -> Ran {
     let Output {
         status,
         stdout,
         stderr,
     } = cmd.output().unwrap();
-    (status.code().unwrap_or(-1), text(&stdout), text(&stderr))
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: text(&stdout),
+        stderr: text(&stderr),
+    }
 }
 
 /// Polls `f` until it returns true or `limit` passes.
@@ -192,7 +224,7 @@ pub fn free_port() -> u16 {
 /// take 60 ms and landing-zone updates 120 ms.
 pub fn quick_sandbox() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    run(ctmigrate(dir.path()).args([
         "sandbox",
         "reset",
         "--sandbox-dir",
@@ -201,8 +233,8 @@ pub fn quick_sandbox() -> tempfile::TempDir {
         "60ms",
         "--landing-zone-op-delay",
         "120ms",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     dir
 }
 
@@ -226,7 +258,11 @@ pub fn console_click(dir: &Path, on_off: &str, wait: bool) {
     if wait {
         c.arg("--wait");
     }
-    let (code, _, err) = run(&mut c);
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(&mut c);
     assert_eq!(code, 0, "console {on_off}: {err}");
 }
 

@@ -35,7 +35,11 @@ pub(crate) struct AtGate {
 impl AtGate {
     pub(crate) fn new() -> AtGate {
         let dir = copy_of(template_dir());
-        let (code, out, err) = apply(dir.path(), None);
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = apply(dir.path(), None);
         assert_eq!(code, 3, "apply stops at the console gate: {out}\n{err}");
         let (server, url) = serve_with(dir.path(), &["--sandbox-dir", "sb"]);
         AtGate {
@@ -49,7 +53,11 @@ impl AtGate {
     /// test hook aborts apply there), and the other actor.
     pub(crate) fn after_enable() -> AtGate {
         let dir = copy_of(template_dir());
-        let (code, _, _) = apply(dir.path(), Some(enable_checkpoint()));
+        let Ran {
+            code,
+            stdout: _,
+            stderr: _,
+        } = apply(dir.path(), Some(enable_checkpoint()));
         assert_ne!(code, 0, "the test hook aborts apply");
         let (server, url) = serve_with(dir.path(), &["--sandbox-dir", "sb"]);
         AtGate {
@@ -67,7 +75,11 @@ impl AtGate {
     pub(crate) fn aws(&self, args: &[&str]) -> Value {
         let mut c = aws_cli(&self.url, HOME, ADMIN_KEY);
         c.args(args);
-        let (code, out, err) = run(&mut c);
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(&mut c);
         assert_eq!(code, 0, "aws {args:?}: {err}");
         if out.trim().is_empty() {
             Value::Null
@@ -80,7 +92,11 @@ impl AtGate {
     fn aws_fails(&self, args: &[&str]) -> String {
         let mut c = aws_cli(&self.url, HOME, ADMIN_KEY);
         c.args(args);
-        let (code, out, err) = run(&mut c);
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(&mut c);
         assert_ne!(code, 0, "aws {args:?} should fail: {out}");
         err
     }
@@ -162,7 +178,7 @@ impl AtGate {
             .unwrap()
     }
 
-    pub(crate) fn resume(&self) -> (i32, String, String) {
+    pub(crate) fn resume(&self) -> Ran {
         resume(self.path(), None)
     }
 
@@ -275,8 +291,7 @@ fn events(dir: &Path, kind: &str) -> Vec<Value> {
 fn pv1_disabled_at_the_gate_is_enabled_again_before_the_console_is_asked_for() {
     let g = AtGate::new();
     g.disable_pv1(SANDBOX_OU);
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 3, "{out}\n{err}");
+    let Ran { stdout: out, .. } = g.resume().expect_exit(3);
     let repaired = out
         .find("no longer enabled on Sandbox")
         .unwrap_or_else(|| panic!("the repair is named: {out}"));
@@ -289,12 +304,11 @@ fn pv1_disabled_at_the_gate_is_enabled_again_before_the_console_is_asked_for() {
     assert_eq!(repairs.len(), 1, "{repairs:?}");
     assert_eq!(repairs[0]["step"], "enable-pv1:ou-sb01-sandbox0");
     // `status` reads the organization: every target covered again.
-    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: status, .. } =
+        run(&mut cli(g.path(), &["status", "--journal", JOURNAL])).expect_success();
     assert!(status.contains("waiting for the console"), "{status}");
     console(g.path(), "off");
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 0, "{out}\n{err}");
+    g.resume().expect_success();
     assert_always_covered(g.path(), "PV.1 disabled at the gate");
 }
 
@@ -304,31 +318,36 @@ fn other_pv1_parameters_or_companion_content_stop_with_exit_5_and_no_instruction
     let g = AtGate::new();
     g.make(Change::Pv1Parameters);
     // status reads it too, and does not tell anyone to turn the deny off.
-    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: status, .. } =
+        run(&mut cli(g.path(), &["status", "--journal", JOURNAL])).expect_success();
     assert!(status.contains("other parameters than planned"), "{status}");
     assert!(!status.contains("Region deny: Not enabled"), "{status}");
     assert!(
         status.contains("do not turn the landing-zone region deny off"),
         "{status}"
     );
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 5, "{out}\n{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = g.resume().expect_exit(5);
     assert!(err.contains("other parameters than planned"), "{err}");
     assert!(err.contains("Sandbox"), "{err}");
     assert!(!out.contains(INSTRUCTION), "never asks the person: {out}");
     assert_eq!(events(g.path(), "drifted").len(), 1);
     // Again: still stopped, still not asking.
-    let (code, out, _) = g.resume();
-    assert_eq!(code, 5);
+    let Ran { stdout: out, .. } = g.resume().expect_exit(5);
     assert!(!out.contains(INSTRUCTION), "{out}");
     assert_always_covered(g.path(), "parameters changed");
 
     // The companion's content edited by someone else.
     let g = AtGate::new();
     g.make(Change::CompanionEdited);
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 5, "{out}\n{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = g.resume().expect_exit(5);
     assert!(err.contains("was edited"), "{err}");
     assert!(!out.contains(INSTRUCTION), "{out}");
     assert_always_covered(g.path(), "companion edited");
@@ -339,8 +358,7 @@ fn pv1_disabled_after_the_person_acted_is_urgent_and_repaired() {
     let g = AtGate::new();
     console(g.path(), "off");
     g.disable_pv1(SANDBOX_OU);
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Ran { stdout: out, .. } = g.resume().expect_success();
     assert!(out.contains("URGENT"), "{out}");
     assert!(out.contains("Sandbox (ou-sb01-sandbox0)"), "{out}");
     assert!(
@@ -361,13 +379,16 @@ fn rollback_after_the_console_step_the_journal_missed_removes_nothing_until_the_
     console(g.path(), "off");
     let migrated = normalised(g.path());
     let rollback = |dir: &Path| run(&mut cli(dir, &["rollback", "--journal", JOURNAL, "--yes"]));
-    let (code, out, err) = rollback(g.path());
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = rollback(g.path());
     assert_eq!(code, 3, "stops at the gate: {out}\n{err}");
     assert!(out.contains("back ON"), "{out}");
     assert_eq!(normalised(g.path()), migrated, "nothing was removed");
     console(g.path(), "on");
-    let (code, out, err) = rollback(g.path());
-    assert_eq!(code, 0, "{out}\n{err}");
+    rollback(g.path()).expect_success();
     assert_eq!(normalised(g.path()), before_apply);
     assert_always_covered(g.path(), "rollback after the console step");
 }
@@ -402,18 +423,18 @@ fn rollback_after_a_sigkill_during_the_console_wait_stops_at_the_gate() {
     child.wait().unwrap();
     console(dir.path(), "off");
     let migrated = normalised(dir.path());
-    let (code, out, err) = run(&mut cli(
+    run(&mut cli(
         dir.path(),
         &["rollback", "--journal", JOURNAL, "--yes"],
-    ));
-    assert_eq!(code, 3, "{out}\n{err}");
+    ))
+    .expect_exit(3);
     assert_eq!(normalised(dir.path()), migrated, "nothing was removed");
     console(dir.path(), "on");
-    let (code, out, err) = run(&mut cli(
+    run(&mut cli(
         dir.path(),
         &["rollback", "--journal", JOURNAL, "--yes"],
-    ));
-    assert_eq!(code, 0, "{out}\n{err}");
+    ))
+    .expect_success();
     assert_always_covered(dir.path(), "rollback after SIGKILL");
 }
 
@@ -428,21 +449,28 @@ fn slow_console(dir: &Path, ms: u64) {
 #[test]
 fn resume_and_rollback_wait_for_a_console_update_in_progress() {
     let dir = copy_of(template_dir());
-    let (code, _, err) = apply(dir.path(), None);
-    assert_eq!(code, 3, "{err}");
+    apply(dir.path(), None).expect_exit(3);
     slow_console(dir.path(), 1500);
     console_click(dir.path(), "off", false);
-    let (code, out, err) = resume(dir.path(), None);
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = resume(dir.path(), None);
     assert_eq!(code, 0, "resume waits for the update: {out}\n{err}");
     assert!(out.contains("is in progress; waiting for it"), "{out}");
     assert!(!out.contains(INSTRUCTION), "{out}");
 
     console_click(dir.path(), "on", false);
-    let rollback = |dir: &Path| -> (i32, String, String) {
+    let rollback = |dir: &Path| -> Ran {
         let mut c: Command = cli(dir, &["rollback", "--journal", JOURNAL, "--yes"]);
         run(&mut c)
     };
-    let (code, out, err) = rollback(dir.path());
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = rollback(dir.path());
     assert_eq!(code, 0, "rollback waits for the update: {out}\n{err}");
     assert!(out.contains("is in progress; waiting for it"), "{out}");
     assert_eq!(normalised(dir.path()), crate::apply_cli::baseline().2);
@@ -453,12 +481,11 @@ fn resume_and_rollback_wait_for_a_console_update_in_progress() {
 fn pv1_disabled_after_finished_is_urgent_in_status_and_resume_repairs_it() {
     let g = AtGate::new();
     console(g.path(), "off");
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 0, "{out}\n{err}");
+    g.resume().expect_success();
     g.disable_pv1(SANDBOX_OU);
     // status reads the organization through the journal's own connection.
-    let (code, status, err) = run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL]));
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: status, .. } =
+        run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL])).expect_success();
     let first = status.lines().next().unwrap_or_default();
     assert!(first.starts_with("URGENT"), "said first: {status}");
     assert!(first.contains("Sandbox (ou-sb01-sandbox0)"), "{status}");
@@ -468,19 +495,22 @@ fn pv1_disabled_after_finished_is_urgent_in_status_and_resume_repairs_it() {
         ),
         "{status}"
     );
-    let (code, offline, _) =
-        run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL, "--offline"]));
+    let Ran {
+        code,
+        stdout: offline,
+        stderr: _,
+    } = run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL, "--offline"]));
     assert_eq!(code, 0);
     assert!(!offline.contains("URGENT"), "journal only: {offline}");
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Ran { stdout: out, .. } = g.resume().expect_success();
     assert!(out.contains("URGENT"), "{out}");
     assert!(
         out.contains("the live SCPs decide exactly as predicted"),
         "{out}"
     );
     uncovered_only_by_the_other_actor(g.path(), "DISABLE_CONTROL", false);
-    let (_, status, _) = run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL]));
+    let Ran { stdout: status, .. } =
+        run(ctmigrate(g.path()).args(["status", "--journal", JOURNAL]));
     assert!(!status.contains("URGENT"), "{status}");
 }
 
@@ -488,8 +518,8 @@ fn pv1_disabled_after_finished_is_urgent_in_status_and_resume_repairs_it() {
 fn status_says_the_console_step_is_done_once_it_is() {
     let g = AtGate::new();
     console(g.path(), "off");
-    let (code, status, err) = run(&mut cli(g.path(), &["status", "--journal", JOURNAL]));
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: status, .. } =
+        run(&mut cli(g.path(), &["status", "--journal", JOURNAL])).expect_success();
     assert!(!status.contains("waiting for the console"), "{status}");
     assert!(status.contains("console step done"), "{status}");
     assert!(
@@ -500,9 +530,13 @@ fn status_says_the_console_step_is_done_once_it_is() {
 
 /// `check` after a finished migration: (exit code, the JSON report, the text).
 pub(crate) fn check(dir: &Path) -> (i32, Value, String) {
-    let (code, json, err) = run(&mut cli(dir, &["check", "--format", "json"]));
+    let Ran {
+        code,
+        stdout: json,
+        stderr: err,
+    } = run(&mut cli(dir, &["check", "--format", "json"]));
     assert!(code == 0 || code == 2, "check: {code} {err}");
-    let (_, text, _) = run(&mut cli(dir, &["check"]));
+    let Ran { stdout: text, .. } = run(&mut cli(dir, &["check"]));
     (code, serde_json::from_str(&json).unwrap(), text)
 }
 
@@ -524,15 +558,22 @@ fn day_two(dir: &Path, report: &Value, name: &str) {
     }
     let mut c = ctmigrate(dir);
     c.args(&args);
-    let (code, out, err) = run(&mut c);
-    assert_eq!(code, 0, "{fix}: {out}\n{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = run(&mut c).expect_success();
     // ctmigrate's own companion is not a customer SCP that blocks Bedrock.
     assert!(!out.contains("will still block"), "{out}");
     assert!(!err.contains("will still block"), "{err}");
     let markdown = std::fs::read_to_string(dir.join(format!("plans/{name}.plan.md"))).unwrap();
     assert!(!markdown.contains("will still block"), "{markdown}");
     let plan = format!("plans/{name}.plan.json");
-    let (code, out, err) = run(&mut cli(dir, &["apply", "--plan", &plan, "--yes"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&mut cli(dir, &["apply", "--plan", &plan, "--yes"]));
     assert_eq!(code, 0, "apply {plan}: {out}\n{err}");
 }
 
@@ -540,8 +581,7 @@ fn day_two(dir: &Path, report: &Value, name: &str) {
 fn day_two_check_finds_a_new_ou_and_a_new_governed_region_and_the_day_two_plan_covers_them() {
     let g = AtGate::new();
     console(g.path(), "off");
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 0, "{out}\n{err}");
+    g.resume().expect_success();
     let (code, report, text) = check(g.path());
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("everything holds"), "{text}");
@@ -569,8 +609,7 @@ fn day_two_check_finds_a_new_ou_and_a_new_governed_region_and_the_day_two_plan_c
             .all(|l| l.chars().count() <= 80),
         "fits 80 columns: {text}"
     );
-    let (code, _, err) = run(&mut cli(g.path(), &["detect"]));
-    assert_eq!(code, 0);
+    let Ran { stderr: err, .. } = run(&mut cli(g.path(), &["detect"])).expect_success();
     assert!(
         err.starts_with("URGENT: Analytics"),
         "detect says it first: {err}"
@@ -596,7 +635,7 @@ fn day_two_check_finds_a_new_ou_and_a_new_governed_region_and_the_day_two_plan_c
     assert_eq!(code, 0, "{text}");
 
     // ctmigrate's companion is its own, not a customer SCP that blocks Bedrock.
-    let (_, detect, _) = run(&mut cli(g.path(), &["detect"]));
+    let Ran { stdout: detect, .. } = run(&mut cli(g.path(), &["detect"]));
     assert!(detect.contains("ctmigrate's companion SCP"), "{detect}");
     assert!(!detect.contains("will still block"), "{detect}");
     uncovered_only_by_the_other_actor(g.path(), "ENABLE_BASELINE", false);
@@ -639,8 +678,7 @@ fn a_drifted_pv1_is_neither_updated_nor_reset_and_the_repair_disables_and_enable
         "{reset}"
     );
     // The deny still covers Sandbox: resume disables and enables PV.1 again.
-    let (code, out, err) = g.resume();
-    assert_eq!(code, 3, "{out}\n{err}");
+    let Ran { stdout: out, .. } = g.resume().expect_exit(3);
     assert!(out.contains("disables it and runs its step"), "{out}");
     assert_eq!(g.pv1_drift(SANDBOX_OU), "IN_SYNC");
     assert_ne!(g.pv1_arn(SANDBOX_OU), arn, "enabled afresh");

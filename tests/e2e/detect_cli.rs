@@ -4,15 +4,17 @@
 use crate::common::*;
 
 fn seeded(dir: &std::path::Path, scenario: &str) {
-    let (code, _, err) = run(ctmigrate(dir).args(["sandbox", "reset", "--scenario", scenario]));
-    assert_eq!(code, 0, "{err}");
+    run(ctmigrate(dir).args(["sandbox", "reset", "--scenario", scenario])).expect_success();
 }
 
 #[test]
 fn detect_on_the_seeded_sandbox() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(ctmigrate(dir.path()).args(["detect", "--sandbox"]));
-    assert_eq!(code, 0, "{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = run(ctmigrate(dir.path()).args(["detect", "--sandbox"])).expect_success();
     assert!(
         !out.contains('\u{1b}') && !err.contains('\u{1b}'),
         "no escape codes off a terminal"
@@ -27,8 +29,11 @@ fn detect_on_the_seeded_sandbox() {
 #[test]
 fn detect_json_is_stable_and_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) =
-        run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--format", "json"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--format", "json"]));
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "JSON mode keeps stderr quiet: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -44,15 +49,15 @@ fn detect_json_is_stable_and_complete() {
 fn detect_reports_quota_flags_and_pv1_after_changes() {
     let dir = tempfile::tempdir().unwrap();
     seeded(dir.path(), "default");
-    let (code, out, _) = run(ctmigrate(dir.path()).args([
+    let Ran { stdout: out, .. } = run(ctmigrate(dir.path()).args([
         "detect",
         "--sandbox",
         "--scp-attachment-limit",
         "4",
         "--format",
         "json",
-    ]));
-    assert_eq!(code, 0);
+    ]))
+    .expect_success();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let workloads = v["first_tier_ous"]
         .as_array()
@@ -68,15 +73,24 @@ fn detect_reports_quota_flags_and_pv1_after_changes() {
     }));
 
     // The console step turns the landing-zone deny off: detect sees it from both signals.
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "reset", "--landing-zone-op-delay", "10ms"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "reset", "--landing-zone-op-delay", "10ms"]));
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off", "--wait"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off", "--wait"]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("region deny off"), "{out}");
-    let (code, out, _) =
-        run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--format", "json"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: _,
+    } = run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--format", "json"]));
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["region_deny"]["state"], "off");
@@ -87,14 +101,14 @@ fn detect_reports_quota_flags_and_pv1_after_changes() {
             .iter()
             .all(|o| o["region_denies_in_force"].as_array().unwrap().is_empty())
     );
-    let (code, out, _) = run(ctmigrate(dir.path()).args(["sandbox", "status"]));
-    assert_eq!(code, 0);
+    let Ran { stdout: out, .. } =
+        run(ctmigrate(dir.path()).args(["sandbox", "status"])).expect_success();
     assert!(
         out.contains("landing-zone region deny: off") && out.contains("NO REGION DENY"),
         "{out}"
     );
-    let (code, out, _) = run(ctmigrate(dir.path()).args(["sandbox", "timeline"]));
-    assert_eq!(code, 0);
+    let Ran { stdout: out, .. } =
+        run(ctmigrate(dir.path()).args(["sandbox", "timeline"])).expect_success();
     assert!(
         out.contains("ConsoleUpdateLandingZone")
             && out.contains("UNCOVERED: Infrastructure, Sandbox, Security, Workloads"),
@@ -108,8 +122,11 @@ fn a_corrupt_sandbox_state_is_one_clear_error() {
     let state = dir.path().join("sb");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(state.join("state.json"), "{\"state_version\": 1, \"oops\"").unwrap();
-    let (code, out, err) =
-        run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--sandbox-dir", "sb"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--sandbox-dir", "sb"]));
     assert_eq!(code, 65);
     assert!(out.is_empty());
     insta::assert_snapshot!("corrupt_state", err);
@@ -124,8 +141,8 @@ fn a_corrupt_sandbox_state_is_one_clear_error() {
 fn an_org_without_control_tower_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     seeded(dir.path(), "no-control-tower");
-    let (code, _, err) = run(ctmigrate(dir.path()).args(["detect", "--sandbox"]));
-    assert_eq!(code, 78);
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(dir.path()).args(["detect", "--sandbox"])).expect_exit(78);
     insta::assert_snapshot!("no_control_tower", err);
 }
 
@@ -133,8 +150,8 @@ fn an_org_without_control_tower_is_explained() {
 fn an_account_outside_an_organization_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     seeded(dir.path(), "no-organization");
-    let (code, _, err) = run(ctmigrate(dir.path()).args(["detect", "--sandbox"]));
-    assert_eq!(code, 78);
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(dir.path()).args(["detect", "--sandbox"])).expect_exit(78);
     assert!(
         err.contains("error: account 111111111111 is not a member of an AWS organization"),
         "{err}"
@@ -144,8 +161,11 @@ fn an_account_outside_an_organization_is_explained() {
 #[test]
 fn the_wrong_region_is_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--region", "us-east-1"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["detect", "--sandbox", "--region", "us-east-1"]));
     assert_eq!(code, 78);
     assert!(
         err.contains("no AWS Control Tower landing zone found in us-east-1"),
@@ -161,7 +181,7 @@ fn the_wrong_region_is_explained() {
 fn an_unreachable_endpoint_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (code, _, err) = run(ctmigrate(dir.path())
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path())
         .args([
             "detect",
             "--region",
@@ -170,8 +190,8 @@ fn an_unreachable_endpoint_is_explained() {
             &format!("http://127.0.0.1:{port}"),
         ])
         .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "secret"));
-    assert_eq!(code, 69, "{err}");
+        .env("AWS_SECRET_ACCESS_KEY", "secret"))
+    .expect_exit(69);
     assert!(
         err.starts_with("error: cannot reach the sts endpoint"),
         "{err}"
@@ -185,41 +205,47 @@ fn missing_credentials_and_region_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path()).args([
         "detect",
         "--region",
         "ap-northeast-1",
         "--endpoint-url",
         &url,
-    ]));
-    assert_eq!(code, 77, "{err}");
+    ]))
+    .expect_exit(77);
     assert!(err.starts_with("error: no AWS credentials found"), "{err}");
     assert!(err.contains("hint: sign in"), "{err}");
-    let (code, _, err) = run(ctmigrate(dir.path()).args(["detect", "--endpoint-url", &url]));
-    assert_eq!(code, 78, "{err}");
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(dir.path()).args(["detect", "--endpoint-url", &url])).expect_exit(78);
     insta::assert_snapshot!("no_region", err);
 }
 
 #[test]
 fn usage_errors_exit_64_and_name_the_input() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args(["detect", "--scp-attachment-limit", "0"]));
-    assert_eq!(code, 64);
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(dir.path()).args(["detect", "--scp-attachment-limit", "0"])).expect_exit(64);
     assert!(err.contains("--scp-attachment-limit"), "{err}");
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path()).args([
         "detect",
         "--sandbox",
         "--endpoint-url",
         "http://127.0.0.1:1",
-    ]));
-    assert_eq!(code, 64);
+    ]))
+    .expect_exit(64);
     assert!(err.contains("cannot be used with"), "{err}");
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "reset", "--scenario", "moon"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "reset", "--scenario", "moon"]));
     assert_eq!(code, 64);
     assert!(err.contains("moon"), "{err}");
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "serve", "--faults", "throttle=2"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "serve", "--faults", "throttle=2"]));
     assert_eq!(code, 65);
     assert!(err.contains("throttle=2") && err.contains("hint:"), "{err}");
     assert!(
@@ -235,13 +261,19 @@ fn usage_errors_exit_64_and_name_the_input() {
 fn the_console_step_refuses_what_the_console_would() {
     let dir = tempfile::tempdir().unwrap();
     seeded(dir.path(), "default");
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "on"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "on"]));
     assert_eq!(code, 1);
     assert!(err.contains("already on"), "{err}");
     seeded(dir.path(), "no-control-tower");
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off"]));
     assert_eq!(code, 1);
     assert!(err.contains("no landing zone"), "{err}");
 }

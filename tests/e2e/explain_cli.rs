@@ -30,7 +30,7 @@ fn prod_app() -> &'static str {
 }
 
 fn explain_json(dir: &Path, text: &str) -> Value {
-    let (code, out, err) = run(ctmigrate(dir).args([
+    let Ran { stdout: out, .. } = run(ctmigrate(dir).args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -38,8 +38,8 @@ fn explain_json(dir: &Path, text: &str) -> Value {
         "json",
         "explain",
         text,
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
@@ -54,13 +54,12 @@ fn deniers(v: &Value) -> Vec<String> {
 
 fn migrate(dir: &Path) {
     let step = |args: &[&str]| {
-        let (code, out, err) = run(ctmigrate(dir)
+        run(ctmigrate(dir)
             .env("CTMIGRATE_POLL_INTERVAL", "40ms")
             .args(["--sandbox", "--sandbox-dir", "sb"])
-            .args(args));
-        (code, out, err)
+            .args(args))
     };
-    let (code, _, err) = step(&[
+    step(&[
         "plan",
         "--inference-profile",
         "us",
@@ -70,13 +69,11 @@ fn migrate(dir: &Path) {
         "m",
         "--out",
         "plans",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = step(&["apply", "--plan", "plans/m.plan.json", "--yes"]);
-    assert_eq!(code, 3, "{err}");
+    ])
+    .expect_success();
+    step(&["apply", "--plan", "plans/m.plan.json", "--yes"]).expect_exit(3);
     console(dir, "off");
-    let (code, _, err) = step(&["resume", "--journal", "plans/m.journal.jsonl", "--yes"]);
-    assert_eq!(code, 0, "{err}");
+    step(&["resume", "--journal", "plans/m.journal.jsonl", "--yes"]).expect_success();
 }
 
 #[test]
@@ -124,8 +121,11 @@ fn the_published_messages_before_and_after_a_migration() {
     assert!(g["fix"][0].as_str().unwrap().contains("--allow-global"));
 
     // The text report names the statement and carries no escape codes.
-    let (code, text, err) =
-        run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "explain", &regional]));
+    let Ran {
+        code,
+        stdout: text,
+        stderr: err,
+    } = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "explain", &regional]));
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("DENIED in us-east-2 through us.anthropic"),
@@ -166,7 +166,7 @@ fn the_published_messages_before_and_after_a_migration() {
     );
     // Everything else is still fenced by PV.1.
     let ec2 = "An error occurred (UnauthorizedOperation) when calling the RunInstances operation: User: arn:aws:sts::666666666667:assumed-role/app/x is not authorized to perform: ec2:DescribeInstances with an explicit deny in a service control policy";
-    let (code, out, err) = run(ctmigrate(d).args([
+    let Ran { stdout: out, .. } = run(ctmigrate(d).args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -176,8 +176,8 @@ fn the_published_messages_before_and_after_a_migration() {
         "--requested-region",
         "us-east-2",
         ec2,
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     let e: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(deniers(&e), ["pv1"], "{e}");
 }
@@ -212,17 +212,19 @@ fn stdin_offline_and_bad_input() {
     assert!(!d.join(".ctmigrate").exists(), "offline touched no sandbox");
 
     // Model access is not an SCP matter.
-    let (code, out, _) = run(ctmigrate(d).args([
+    let Ran { stdout: out, .. } = run(ctmigrate(d).args([
         "explain",
         "--offline",
         "An error occurred (AccessDeniedException) when calling the InvokeModel operation: You don't have access to the model with the specified model ID.",
-    ]));
-    assert_eq!(code, 0);
+    ])).expect_success();
     assert!(out.contains("Model access"), "{out}");
 
     // Text that is not an access-denied message: exit 65, with an example.
-    let (code, _, err) =
-        run(ctmigrate(d).args(["explain", "--offline", "ThrottlingException: Rate exceeded"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(d).args(["explain", "--offline", "ThrottlingException: Rate exceeded"]));
     assert_eq!(code, 65, "{err}");
     assert!(
         err.contains("does not look like an access-denied message"),
@@ -235,20 +237,20 @@ fn stdin_offline_and_bad_input() {
         "{err}"
     );
     // Empty stdin.
-    let (code, _, err) = run(Command::new(env!("CARGO_BIN_EXE_ctmigrate"))
+    let Ran { stderr: err, .. } = run(Command::new(env!("CARGO_BIN_EXE_ctmigrate"))
         .current_dir(d)
         .args(["explain", "--offline"])
-        .stdin(Stdio::null()));
-    assert_eq!(code, 65, "{err}");
+        .stdin(Stdio::null()))
+    .expect_exit(65);
     assert!(err.contains("the text is empty"), "{err}");
     // A bad Region.
-    let (code, _, err) = run(ctmigrate(d).args([
+    let Ran { stderr: err, .. } = run(ctmigrate(d).args([
         "explain",
         "--offline",
         "--requested-region",
         "mars-1",
         &message(prod_app(), "bedrock:InvokeModel", SONNET4_US_EAST_2),
-    ]));
-    assert_eq!(code, 64, "{err}");
+    ]))
+    .expect_exit(64);
     assert!(err.contains("mars-1"), "{err}");
 }

@@ -11,8 +11,7 @@ use serde_json::Value;
 use crate::common::*;
 
 fn json_of(cmd: &mut Command) -> Value {
-    let (code, out, err) = run(cmd);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = run(cmd).expect_success();
     serde_json::from_str(&out).unwrap()
 }
 
@@ -94,7 +93,11 @@ fn the_aws_cli_talks_to_sandbox_serve() {
     );
 
     // An error the CLI reports with its code.
-    let (code, _, err) = run(&mut cli(&[
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(&mut cli(&[
         "controltower",
         "enable-control",
         "--control-identifier",
@@ -114,11 +117,11 @@ fn the_aws_cli_talks_to_sandbox_serve() {
     assert_eq!(other["landingZones"].as_array().unwrap().len(), 0);
 
     // ctmigrate itself, as a member account, through the same server.
-    let (code, _, err) = run(ctmigrate(dir.path())
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path())
         .args(["detect", "--endpoint-url", &url, "--region", HOME])
         .env("AWS_ACCESS_KEY_ID", MEMBER_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", "testing"));
-    assert_eq!(code, 77, "{err}");
+        .env("AWS_SECRET_ACCESS_KEY", "testing"))
+    .expect_exit(77);
     assert!(
         err.contains("not its management account 111111111111"),
         "{err}"

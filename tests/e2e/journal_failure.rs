@@ -58,7 +58,11 @@ fn a_failed_journal_write_stops_the_run_before_its_next_aws_call() {
     for fail_after in [21u64, 26, 30, 34] {
         let dir = copy_of(base.path());
         let log = dir.path().join("requests.jsonl");
-        let (code, out, err) = run(cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])
             .env(
                 "CTMIGRATE_TEST_FAIL_JOURNAL_AFTER_RECORD",
                 fail_after.to_string(),
@@ -97,7 +101,11 @@ fn a_failed_journal_write_stops_the_run_before_its_next_aws_call() {
         );
         // The journal is whole and unlocked: resume takes it and goes on
         // to the console step.
-        let (code, out, err) = resume(dir.path(), None);
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = resume(dir.path(), None);
         assert_eq!(code, 3, "after {fail_after}: {out}{err}");
     }
 }

@@ -242,16 +242,14 @@ fn the_cli_refuses_a_loosening_plan_until_each_action_is_accepted() {
             ])
             .args(extra))
     };
-    let (code, out, err) = plan(&[]);
-    assert_eq!(code, 1, "{out}{err}");
+    let Ran { stderr: err, .. } = plan(&[]).expect_exit(1);
     assert!(err.contains("PV.1 would allow `kms:*`"), "{err}");
     assert!(
         err.contains("the landing-zone deny on Sandbox denies today"),
         "{err}"
     );
     assert!(err.contains("--accept-loosened 'kms:*'"), "{err}");
-    let (code, out, err) = plan(&["--accept-loosened", "kms:*"]);
-    assert_eq!(code, 0, "{out}{err}");
+    plan(&["--accept-loosened", "kms:*"]).expect_success();
     let md = std::fs::read_to_string(dir.path().join("plans/migration.plan.md")).unwrap();
     assert!(md.contains("**Loosened beyond Bedrock**"), "{md}");
     drop(sb);

@@ -9,6 +9,7 @@ mod concurrent;
 mod detect_cli;
 mod explain_cli;
 mod external;
+mod fixtures;
 mod journal_failure;
 mod loosened;
 mod matrix;

@@ -219,7 +219,11 @@ const LZ_ARN: &str =
 /// and no instructions; no OU is ever without a region deny.
 fn before_the_person_acts(g: &AtGate, change: Change, phase: &str) {
     g.make(change);
-    let (code, out, err) = g.resume();
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = g.resume();
     let cell = format!("{change:?} {phase}");
     if change.repaired(true) {
         assert_eq!(
@@ -234,8 +238,7 @@ fn before_the_person_acts(g: &AtGate, change: Change, phase: &str) {
             .unwrap_or_else(|| panic!("{cell}: then the person is asked: {out}"));
         assert!(repaired < asked, "{cell}: repair first: {out}");
         console(g.path(), "off");
-        let (code, out, err) = g.resume();
-        assert_eq!(code, 0, "{cell}: {out}\n{err}");
+        g.resume().expect_success();
     } else {
         assert_eq!(code, 5, "{cell}: stops: {out}\n{err}");
         assert!(err.contains(change.named()), "{cell}: named: {err}");
@@ -245,7 +248,11 @@ fn before_the_person_acts(g: &AtGate, change: Change, phase: &str) {
             replan_as_printed(g, &err);
         }
         // Again: still stopped, still not asking.
-        let (code, out, _) = g.resume();
+        let Ran {
+            code,
+            stdout: out,
+            stderr: _,
+        } = g.resume();
         assert_eq!(code, 5, "{cell}: again");
         assert!(!out.contains(INSTRUCTION), "{cell}: {out}");
     }
@@ -263,8 +270,7 @@ fn replan_as_printed(g: &AtGate, err: &str) {
     let command: String = err[start..].chars().take_while(|c| *c != ';').collect();
     let words: Vec<&str> = command.split_whitespace().collect();
     assert_eq!(words.first(), Some(&"ctmigrate"), "{command}");
-    let (code, out, e) = run(ctmigrate(g.path()).args(&words[1..]));
-    assert_eq!(code, 0, "{command}: {out}\n{e}");
+    run(ctmigrate(g.path()).args(&words[1..])).expect_success();
     let plan: Value = serde_json::from_str(
         &std::fs::read_to_string(g.path().join("plans/t-replanned.plan.json")).unwrap(),
     )
@@ -300,7 +306,11 @@ fn changes_after_the_person_acted() {
         let g = AtGate::new();
         console(g.path(), "off");
         g.make(change);
-        let (code, out, err) = g.resume();
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = g.resume();
         if change.repaired(false) {
             assert_eq!(code, 0, "{cell}: repaired: {out}\n{err}");
             assert!(out.contains(change.named()), "{cell}: named: {out}");
@@ -324,8 +334,7 @@ fn changes_after_finished() {
         let cell = format!("{change:?} after Finished");
         let g = AtGate::new();
         console(g.path(), "off");
-        let (code, out, err) = g.resume();
-        assert_eq!(code, 0, "{out}\n{err}");
+        g.resume().expect_success();
         g.make(change);
         let (code, report, text) = check(g.path());
         assert_eq!(code, 2, "{cell}: check finds it: {text}");
@@ -338,7 +347,11 @@ fn changes_after_finished() {
             "{cell} → {}: {report}",
             change.finding()
         );
-        let (code, out, err) = g.resume();
+        let Ran {
+            code,
+            stdout: out,
+            stderr: err,
+        } = g.resume();
         if change.repaired(false) {
             assert_eq!(code, 0, "{cell}: repaired: {out}\n{err}");
             assert!(out.contains(change.named()), "{cell}: named: {out}");

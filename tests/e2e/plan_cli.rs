@@ -14,7 +14,7 @@ use crate::common::*;
 
 const EPOCH: &str = "1795000000";
 
-fn plan_cmd(dir: &Path, args: &[&str]) -> (i32, String, String) {
+fn plan_cmd(dir: &Path, args: &[&str]) -> Ran {
     run(ctmigrate(dir)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .arg("plan")
@@ -64,8 +64,7 @@ const EXAMPLE_ARGS: [&str; 8] = [
 #[test]
 fn the_checked_in_example_plan_is_current() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = plan_cmd(dir.path(), &EXAMPLE_ARGS);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = plan_cmd(dir.path(), &EXAMPLE_ARGS).expect_success();
     assert!(
         out.contains(
             "Plan: 4 to enable, 0 to update, 4 to attach, 1 companion change; 1 manual step"
@@ -147,9 +146,9 @@ fn the_checked_in_example_plan_is_current() {
 #[test]
 fn the_plan_checksum_and_fingerprint_are_stable() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).0, 0);
+    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).code, 0);
     let first = read_plan(dir.path(), "sandbox-example");
-    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).0, 0);
+    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).code, 0);
     let second = read_plan(dir.path(), "sandbox-example");
     assert_eq!(first["fingerprint"], second["fingerprint"]);
     assert_eq!(
@@ -168,14 +167,18 @@ fn the_plan_checksum_and_fingerprint_are_stable() {
     tampered.decisions.allowed_regions.push("us-west-2".into());
     assert_ne!(ctmigrate::plan::checksum(&tampered), typed.checksum);
     // A change in the organization changes the fingerprint.
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["sandbox", "reset", "--landing-zone-op-delay", "10ms"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["sandbox", "reset", "--landing-zone-op-delay", "10ms"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off", "--wait"])).0,
+        run(ctmigrate(dir.path()).args(["sandbox", "console", "region-deny", "off", "--wait"]))
+            .code,
         0
     );
-    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).0, 0);
+    assert_eq!(plan_cmd(dir.path(), &EXAMPLE_ARGS).code, 0);
     let third = read_plan(dir.path(), "sandbox-example");
     assert_ne!(first["fingerprint"], third["fingerprint"]);
     assert!(
@@ -219,7 +222,7 @@ fn each_companion_mode_writes_its_statements() {
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let (code, _, err) = plan_cmd(
+        plan_cmd(
             dir.path(),
             &[
                 "--inference-profile",
@@ -229,8 +232,8 @@ fn each_companion_mode_writes_its_statements() {
                 "--companion-mode",
                 mode,
             ],
-        );
-        assert_eq!(code, 0, "{mode}: {err}");
+        )
+        .expect_success();
         let plan = read_plan(dir.path(), "migration");
         let content = plan["companion"]["content"].as_str().unwrap();
         assert_eq!(
@@ -326,11 +329,11 @@ async fn existing_pv1_is_updated_or_left_alone() {
     }
     running.stop().await;
 
-    let (code, _, err) = plan_cmd(
+    let Ran { stderr: err, .. } = plan_cmd(
         dir.path(),
         &["--inference-profile", "us", "--companion-mode", "profiles"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     let plan = read_plan(dir.path(), "migration");
     let target = |id: &str| {
         plan["targets"]
@@ -388,16 +391,14 @@ fn an_ou_without_scp_slots_makes_the_plan_not_applyable() {
         "--scp-attachment-limit",
         "4",
     ];
-    let (code, out, err) = plan_cmd(dir.path(), &args);
-    assert_eq!(code, 1, "{out}{err}");
+    let Ran { stderr: err, .. } = plan_cmd(dir.path(), &args).expect_exit(1);
     assert!(err.contains("Workloads (ou-sb01-workload): 4 SCPs attached now + 1 companion SCP = 5, over the limit of 4"), "{err}");
     assert!(err.contains("nothing was written"), "{err}");
     no_plan_written(dir.path());
 
     let mut with = args.to_vec();
     with.push("--allow-errors");
-    let (code, out, err) = plan_cmd(dir.path(), &with);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = plan_cmd(dir.path(), &with).expect_success();
     assert!(out.contains("Not applyable:"), "{out}");
     let plan = read_plan(dir.path(), "migration");
     assert_eq!(plan["applyable"], false);
@@ -407,7 +408,7 @@ fn an_ou_without_scp_slots_makes_the_plan_not_applyable() {
 #[test]
 fn bedrock_unreadable_falls_back_to_the_catalog_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path())
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path())
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .env(
             "CTMIGRATE_SANDBOX_FAULTS",
@@ -420,8 +421,8 @@ fn bedrock_unreadable_falls_back_to_the_catalog_with_a_warning() {
             "us",
             "--companion-mode",
             "profiles",
-        ]));
-    assert_eq!(code, 0, "{err}");
+        ]))
+    .expect_success();
     assert!(
         err.contains("Bedrock could not be read in any source Region"),
         "{err}"
@@ -439,7 +440,7 @@ fn bedrock_unreadable_falls_back_to_the_catalog_with_a_warning() {
 #[test]
 fn the_migration_is_not_needed_when_every_profile_works() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = plan_cmd(
+    let Ran { stdout: out, .. } = plan_cmd(
         dir.path(),
         &[
             "--inference-profile",
@@ -448,14 +449,18 @@ fn the_migration_is_not_needed_when_every_profile_works() {
             "profiles",
             "--detailed-exitcode",
         ],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     assert!(out.contains("the migration is not needed"), "{out}");
     let plan = read_plan(dir.path(), "migration");
     assert_eq!(plan["migration_needed"], false);
     assert!(plan["stages"].as_array().unwrap().is_empty());
 
-    let (code, _, _) = plan_cmd(
+    let Ran {
+        code,
+        stdout: _,
+        stderr: _,
+    } = plan_cmd(
         dir.path(),
         &[
             "--inference-profile",
@@ -565,7 +570,11 @@ fn refusals_name_the_input_and_write_nothing() {
     ];
     for (args, code, needle) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let (got, _, err) = plan_cmd(dir.path(), &args);
+        let Ran {
+            code: got,
+            stderr: err,
+            ..
+        } = plan_cmd(dir.path(), &args);
         assert_eq!(got, code, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
         no_plan_written(dir.path());
@@ -584,11 +593,11 @@ fn answers_files_are_read_strictly() {
         "good.json",
         r#"{"inference_profiles": ["us"], "companion_mode": "accounts", "permitted_accounts": ["666666666667"], "allow_global": false}"#,
     );
-    let (code, _, err) = plan_cmd(
+    plan_cmd(
         dir.path(),
         &["--answers", &good, "--permitted-account", "555555555555"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     let plan = read_plan(dir.path(), "migration");
     assert_eq!(
         plan["decisions"]["permitted_accounts"],
@@ -602,7 +611,7 @@ fn answers_files_are_read_strictly() {
         "accounts.txt",
         "# Bedrock teams\n666666666667  # dev-genai\n\n555555555555\n",
     );
-    let (code, _, err) = plan_cmd(
+    plan_cmd(
         dir.path(),
         &[
             "--inference-profile",
@@ -610,8 +619,8 @@ fn answers_files_are_read_strictly() {
             "--permitted-accounts-file",
             &listed,
         ],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     let plan = read_plan(dir.path(), "migration");
     assert_eq!(
         plan["decisions"]["permitted_accounts"],
@@ -648,14 +657,13 @@ fn answers_files_are_read_strictly() {
     ];
     for (name, body, needle) in cases {
         let path = write(name, body);
-        let (code, _, err) = plan_cmd(dir.path(), &["--answers", &path]);
-        assert_eq!(code, 65, "{name}: {err}");
+        let Ran { stderr: err, .. } = plan_cmd(dir.path(), &["--answers", &path]).expect_exit(65);
         assert!(err.contains(needle), "{name}: {err}");
         assert!(err.contains(name), "{name}: the file is named: {err}");
         no_plan_written(dir.path());
     }
-    let (code, _, err) = plan_cmd(dir.path(), &["--answers", "missing.json"]);
-    assert_eq!(code, 65);
+    let Ran { stderr: err, .. } =
+        plan_cmd(dir.path(), &["--answers", "missing.json"]).expect_exit(65);
     assert!(
         err.contains("cannot read answers file `missing.json`"),
         "{err}"
@@ -702,8 +710,7 @@ fn the_json_schema_in_docs_is_current() {
 /// Adds `principal` to the ArnNotLike exemption of every GRREGIONDENY
 /// statement in the sandbox under `dir/.ctmigrate/sandbox` (a hand edit).
 fn hand_edit_grregiondeny(dir: &Path, principal: &str) {
-    let (code, _, err) = run(ctmigrate(dir).args(["sandbox", "reset"]));
-    assert_eq!(code, 0, "{err}");
+    run(ctmigrate(dir).args(["sandbox", "reset"])).expect_success();
     let path = dir.join(".ctmigrate/sandbox/state.json");
     let mut w: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     for (_, p) in w["policies"].as_object_mut().unwrap().iter_mut() {
@@ -726,7 +733,7 @@ fn hand_edit_grregiondeny(dir: &Path, principal: &str) {
 }
 
 /// `plan` in profiles mode for the us profiles, named `name`, with `extra` flags.
-fn profiles_plan(dir: &Path, name: &str, extra: &[&str]) -> (i32, String, String) {
+fn profiles_plan(dir: &Path, name: &str, extra: &[&str]) -> Ran {
     let mut args = vec![
         "--inference-profile",
         "us",
@@ -753,7 +760,11 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
     // A wildcard partition: PV.1 would refuse it mid-enable.
     let dir = tempfile::tempdir().unwrap();
     hand_edit_grregiondeny(dir.path(), "arn:*:iam::*:role/BreakGlass");
-    let (code, out, err) = profiles_plan(dir.path(), "p", &[]);
+    let Ran {
+        code,
+        stdout: out,
+        stderr: err,
+    } = profiles_plan(dir.path(), "p", &[]);
     assert_eq!(code, 1, "not applyable: {out}\n{err}");
     assert!(err.contains("`arn:*:iam::*:role/BreakGlass`"), "{err}");
     assert!(
@@ -761,36 +772,34 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
         "names the form PV.1 takes: {err}"
     );
     // Decided explicitly, in the form PV.1 accepts.
-    let (code, out, err) = profiles_plan(
+    profiles_plan(
         dir.path(),
         "p",
         &["--exempt-principal", "arn:aws:iam::*:role/BreakGlass"],
-    );
-    assert_eq!(code, 0, "{out}\n{err}");
+    )
+    .expect_success();
     let plan = read_plan(dir.path(), "p");
     assert_eq!(
         pv1_principals(&plan),
         [json!("arn:aws:iam::*:role/BreakGlass")]
     );
     // Or none at all.
-    let (code, _, err) = profiles_plan(dir.path(), "p", &["--no-exempt-principals"]);
-    assert_eq!(code, 0, "{err}");
+    profiles_plan(dir.path(), "p", &["--no-exempt-principals"]).expect_success();
     assert!(pv1_principals(&read_plan(dir.path(), "p")).is_empty());
     // A flag value that does not fit is bad input: exit 65, nothing written.
-    let (code, _, err) = profiles_plan(
+    let Ran { stderr: err, .. } = profiles_plan(
         dir.path(),
         "q",
         &["--exempt-principal", "arn:*:iam::*:role/X"],
-    );
-    assert_eq!(code, 65, "{err}");
+    )
+    .expect_exit(65);
     assert!(err.contains("exempt_principals"), "{err}");
     assert!(!dir.path().join("plans/q.plan.json").exists());
 
     // A valid hand edit is carried over, with the warning that the console step drops it.
     let dir = tempfile::tempdir().unwrap();
     hand_edit_grregiondeny(dir.path(), "arn:aws:iam::*:role/BreakGlass");
-    let (code, out, err) = profiles_plan(dir.path(), "p", &[]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    profiles_plan(dir.path(), "p", &[]).expect_success();
     let plan = read_plan(dir.path(), "p");
     assert_eq!(
         pv1_principals(&plan),
@@ -809,7 +818,7 @@ fn exempted_principals_are_checked_against_pv1s_pattern_and_can_be_decided() {
 #[test]
 fn the_change_board_reads_the_risks_and_obligations() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = plan_cmd(
+    plan_cmd(
         dir.path(),
         &[
             "--inference-profile",
@@ -819,8 +828,8 @@ fn the_change_board_reads_the_risks_and_obligations() {
             "--name",
             "p",
         ],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     let md = std::fs::read_to_string(dir.path().join("plans/p.plan.md")).unwrap();
     let start = md.find("## Risks and obligations").expect("the section");
     let end = md[start..].find("\n## Residual risks").unwrap() + start;

@@ -394,14 +394,17 @@ fn control_tower_scps_and_each_companion_mode() {
 fn bad_cases_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("obj.json"), "{}").unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "obj.json"]));
-    assert_eq!(code, 65);
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "obj.json"])).expect_exit(65);
     assert!(
         err.contains("cases file `obj.json` is not usable: the cases file must be a JSON array"),
         "{err}"
     );
-    let (code, _, err) =
-        run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "nope.json"]));
+    let Ran {
+        code,
+        stdout: _,
+        stderr: err,
+    } = run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "nope.json"]));
     assert_eq!(code, 65);
     assert!(err.contains("cannot read cases file `nope.json`"), "{err}");
     std::fs::write(
@@ -409,7 +412,11 @@ fn bad_cases_files() {
         r#"[{"name":"x","policies":[{"Statement":[{"Effect":"Deny","Action":"*"}]}],"request":{"action":"s3:GetObject"}}]"#,
     )
     .unwrap();
-    let (code, out, _) = run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "bad.json"]));
+    let Ran {
+        code,
+        stdout: out,
+        stderr: _,
+    } = run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "bad.json"]));
     assert_eq!(code, 1, "an Error case fails the run");
     let line: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(line["decision"], "Error");

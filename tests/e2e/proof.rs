@@ -274,7 +274,11 @@ async fn a_nested_pv1_that_keeps_bedrock_out_makes_the_plan_not_applyable() {
     );
     running.stop().await;
 
-    let (code, out, err) = run(ctmigrate(dir.path())
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = run(ctmigrate(dir.path())
         .env("SOURCE_DATE_EPOCH", "1795000000")
         .args([
             "plan",
@@ -283,8 +287,8 @@ async fn a_nested_pv1_that_keeps_bedrock_out_makes_the_plan_not_applyable() {
             "us",
             "--permitted-account",
             "666666666667",
-        ]));
-    assert_eq!(code, 1, "{out}{err}");
+        ]))
+    .expect_exit(1);
     assert!(err.contains("the proof fails (profiles-work)"), "{err}");
     assert!(
         err.contains(
@@ -302,7 +306,7 @@ async fn a_nested_pv1_that_keeps_bedrock_out_makes_the_plan_not_applyable() {
 #[test]
 fn simulate_prints_the_matrix_and_refuses_a_tampered_plan() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path())
+    run(ctmigrate(dir.path())
         .env("SOURCE_DATE_EPOCH", "1795000000")
         .args([
             "plan",
@@ -311,15 +315,15 @@ fn simulate_prints_the_matrix_and_refuses_a_tampered_plan() {
             "us",
             "--permitted-account",
             "666666666667",
-        ]));
-    assert_eq!(code, 0, "{err}");
-    let (code, out, err) = run(ctmigrate(dir.path()).args([
+        ]))
+    .expect_success();
+    let Ran { stdout: out, .. } = run(ctmigrate(dir.path()).args([
         "simulate",
         "--sandbox",
         "--plan",
         "plans/migration.plan.json",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     assert!(
         out.contains("Workloads/Dev · dev-genai (666666666667, permitted)"),
         "{out}"
@@ -327,15 +331,17 @@ fn simulate_prints_the_matrix_and_refuses_a_tampered_plan() {
     assert!(out.contains("changed: us-east-2, us-west-2"), "{out}");
     assert!(out.contains("holds  no-window"), "{out}");
     assert!(!out.contains('\u{1b}'));
-    let (code, json_out, _) = run(ctmigrate(dir.path()).args([
+    let Ran {
+        stdout: json_out, ..
+    } = run(ctmigrate(dir.path()).args([
         "simulate",
         "--sandbox",
         "--plan",
         "plans/migration.plan.json",
         "--format",
         "json",
-    ]));
-    assert_eq!(code, 0);
+    ]))
+    .expect_success();
     let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v["states"][0], "before");
     assert_eq!(v["summary"]["passed"], true);
@@ -345,12 +351,12 @@ fn simulate_prints_the_matrix_and_refuses_a_tampered_plan() {
         .unwrap()
         .replace("\"us-east-1\"", "\"us-west-1\"");
     std::fs::write(&path, text).unwrap();
-    let (code, _, err) = run(ctmigrate(dir.path()).args([
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path()).args([
         "simulate",
         "--sandbox",
         "--plan",
         "plans/migration.plan.json",
-    ]));
-    assert_eq!(code, 65);
+    ]))
+    .expect_exit(65);
     assert!(err.contains("does not match its checksum"), "{err}");
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn replay(dir: &Path, answers: &Value, extra: &[&str]) -> (i32, String, String) {
+fn replay(dir: &Path, answers: &Value, extra: &[&str]) -> Ran {
     std::fs::write(dir.join("answers.json"), answers.to_string()).unwrap();
     run(ctmigrate(dir)
         .env("CTMIGRATE_POLL_INTERVAL", "40ms")
@@ -40,8 +40,8 @@ fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
         "companion_mode": "accounts",
         "session": {"plan_dir": "out", "plan_name": "replayed", "apply": "later"}
     });
-    let (code, out, err) = replay(d, &answers, &["--save-answers", "saved.json"]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let Ran { stdout: out, .. } =
+        replay(d, &answers, &["--save-answers", "saved.json"]).expect_success();
     for step in [
         "1. Who am I talking to",
         "2. What was found",
@@ -78,7 +78,7 @@ fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
         serde_json::from_str(&std::fs::read_to_string(d.join("saved.json")).unwrap()).unwrap();
     assert_eq!(saved["session"]["plan_name"], "replayed");
     assert_eq!(saved["companion_mode"], "accounts");
-    let (code, _, err) = run(ctmigrate(d).args([
+    run(ctmigrate(d).args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -89,8 +89,8 @@ fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
         "again",
         "--out",
         "out",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     let again: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("out/again.plan.json")).unwrap())
             .unwrap();
@@ -102,57 +102,60 @@ fn replayed_branches_nothing_to_migrate_global_refused_and_bad_answers() {
     let dir = quick_sandbox();
     let d = dir.path();
     // jp. reaches only governed Regions: nothing to migrate.
-    let (code, out, err) = replay(
+    let Ran { stdout: out, .. } = replay(
         d,
         &json!({"inference_profiles": ["jp"], "permitted_accounts": ["666666666667"]}),
         &[],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     assert!(
         out.contains("works today: there is nothing to migrate"),
         "{out}"
     );
     assert!(!d.join("plans").exists());
     // Only global. profiles, and the unspecified Region refused.
-    let (code, out, err) = replay(
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = replay(
         d,
         &json!({"inference_profiles": ["global"], "allow_global": false}),
         &[],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .expect_success();
     assert!(err.contains("the global. profiles were left out"), "{err}");
     assert!(out.contains("No profile is left to plan for"), "{out}");
     assert!(!d.join("plans").exists());
     // An answer naming a profile the organization does not have.
-    let (code, _, err) = replay(d, &json!({"inference_profiles": ["eu.nope"]}), &[]);
-    assert_eq!(code, 65, "{err}");
+    let Ran { stderr: err, .. } =
+        replay(d, &json!({"inference_profiles": ["eu.nope"]}), &[]).expect_exit(65);
     assert!(
         err.contains("`eu.nope` is none of the profiles found"),
         "{err}"
     );
     // An account outside the organization.
-    let (code, _, err) = replay(
+    let Ran { stderr: err, .. } = replay(
         d,
         &json!({"inference_profiles": ["us"], "permitted_accounts": ["123456789012"]}),
         &[],
-    );
-    assert_eq!(code, 65, "{err}");
+    )
+    .expect_exit(65);
     assert!(
         err.contains("123456789012 is not in the organization"),
         "{err}"
     );
     // An unknown field.
-    let (code, _, err) = replay(
+    let Ran { stderr: err, .. } = replay(
         d,
         &json!({"inference_profiles": ["us"], "colour": "blue"}),
         &[],
-    );
-    assert_eq!(code, 65, "{err}");
+    )
+    .expect_exit(65);
     assert!(err.contains("colour"), "{err}");
     // --format json: one object with the outcome; --quiet: only the outcome.
     let later = json!({"inference_profiles": ["us"], "permitted_accounts": ["666666666667"]});
-    let (code, out, err) = replay(d, &later, &["--format", "json"]);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = replay(d, &later, &["--format", "json"]).expect_success();
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert_eq!(v["outcome"], "planned");
     assert_eq!(v["plan"], "plans/migration.plan.json");
@@ -160,18 +163,20 @@ fn replayed_branches_nothing_to_migrate_global_refused_and_bad_answers() {
         v["apply_command"],
         "ctmigrate --sandbox --sandbox-dir sb apply --plan plans/migration.plan.json"
     );
-    let (code, out, err) = replay(d, &later, &["-q"]);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = replay(d, &later, &["-q"]).expect_success();
     assert!(!out.contains("1. Who am I talking to"), "{out}");
     assert!(out.starts_with("When your change window opens"), "{out}");
     // No terminal and no answers file: a hint, not a hang.
-    let (code, _, err) = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "wizard"]));
-    assert_eq!(code, 64, "{err}");
+    let Ran { stderr: err, .. } =
+        run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "wizard"])).expect_exit(64);
     assert!(err.contains("--answers FILE"), "{err}");
     // Without a command and without a terminal (the README's first command
     // run by a script): the read-only report, and how to get the session.
-    let (code, out, err) = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb"]));
-    assert_eq!(code, 0, "{err}");
+    let Ran {
+        stdout: out,
+        stderr: err,
+        ..
+    } = run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb"])).expect_success();
     assert!(out.contains("Landing-zone region deny"), "{out}");
     assert!(err.contains("the guided session needs a terminal"), "{err}");
 }
@@ -186,21 +191,19 @@ fn a_replayed_session_applies_now_then_has_nothing_left_to_migrate() {
         "session": {"apply": "now", "confirm_organization": "o-wrong"}
     });
     let before = state(d);
-    let (code, _, err) = replay(d, &answers, &[]);
-    assert_eq!(code, 64, "{err}");
+    let Ran { stderr: err, .. } = replay(d, &answers, &[]).expect_exit(64);
     assert!(err.contains("not confirmed, nothing was changed"), "{err}");
     assert_eq!(state(d), before);
     answers["session"]["confirm_organization"] = json!("o-ctm1gr8sbx");
     std::fs::remove_dir_all(d.join("plans")).unwrap();
     // Without a terminal the apply stops at the console step, as `apply` does.
-    let (code, out, err) = replay(d, &answers, &[]);
-    assert_eq!(code, 3, "{out}\n{err}");
+    let Ran { stdout: out, .. } = replay(d, &answers, &[]).expect_exit(3);
     assert!(
         out.contains("Region deny setting, choose Not enabled"),
         "{out}"
     );
     console(d, "off");
-    let (code, out, err) = run(ctmigrate(d).env("CTMIGRATE_POLL_INTERVAL", "40ms").args([
+    run(ctmigrate(d).env("CTMIGRATE_POLL_INTERVAL", "40ms").args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -208,11 +211,10 @@ fn a_replayed_session_applies_now_then_has_nothing_left_to_migrate() {
         "--journal",
         "plans/migration.journal.jsonl",
         "--yes",
-    ]));
-    assert_eq!(code, 0, "{out}\n{err}");
+    ]))
+    .expect_success();
     // Now the landing-zone deny is off: nothing to migrate.
-    let (code, out, err) = replay(d, &answers, &[]);
-    assert_eq!(code, 0, "{err}");
+    let Ran { stdout: out, .. } = replay(d, &answers, &[]).expect_success();
     assert!(
         out.contains("already off: there is nothing to migrate"),
         "{out}"
@@ -352,7 +354,7 @@ fn ctrl_c_at_a_prompt_ends_the_session_with_nothing_changed() {
 fn ctrl_c_at_the_apply_confirmation_changes_nothing_and_says_so() {
     let dir = quick_sandbox();
     let d = dir.path();
-    let (code, _, err) = run(ctmigrate(d).args([
+    run(ctmigrate(d).args([
         "--sandbox",
         "--sandbox-dir",
         "sb",
@@ -361,8 +363,8 @@ fn ctrl_c_at_the_apply_confirmation_changes_nothing_and_says_so() {
         "us",
         "--permitted-account",
         "666666666667",
-    ]));
-    assert_eq!(code, 0, "{err}");
+    ]))
+    .expect_success();
     let before = state(d);
     let mut p = spawn_with(d, &["apply", "--plan", "plans/migration.plan.json"]);
     at(&mut p, "Type the organization id");

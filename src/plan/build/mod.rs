@@ -304,3 +304,6 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
     plan.checksum = checksum(&plan);
     Ok(plan)
 }
+
+#[cfg(test)]
+mod tests;
