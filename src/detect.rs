@@ -603,4 +603,72 @@ mod tests {
                 .mentions_key("aws:RequestedRegion")
         );
     }
+
+    /// detect (does a customer SCP block Bedrock?), plan (does PV.1 exempt
+    /// Bedrock inference?) and the evaluator judge the same action
+    /// patterns the same way.
+    #[test]
+    fn detect_plan_and_the_evaluator_agree_on_the_same_statements() {
+        use crate::policy::{Request, evaluate_policy, parse_value};
+        let patterns = [
+            "bedrock:InvokeModel",
+            "bedrock:Invoke*",
+            "Bedrock:invokemodel",
+            "bedrock:Invoke?odel",
+            "bedrock:*Stream",
+            "*",
+            "ec2:*",
+        ];
+        let request = Request::new(
+            "arn:aws:iam::666666666667:role/r",
+            "666666666667",
+            "bedrock:InvokeModel",
+            "*",
+            &[],
+        )
+        .with("aws:RequestedRegion", "sa-east-1");
+        for pattern in patterns {
+            // detect: a customer SCP denying `pattern` outside us-east-1.
+            let mut e = crate::snapshot::fixtures::estate("default");
+            let doc = json!({"Version": "2012-10-17", "Statement": [{"Sid": "X", "Effect": "Deny", "Action": pattern, "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}]});
+            let id = "p-agreement".to_string();
+            let mut p = e.snapshot.policies.values().next().unwrap().clone();
+            p.summary.id = id.clone();
+            p.summary.name = "agreement".into();
+            p.summary.aws_managed = false;
+            p.content = doc.to_string();
+            e.snapshot.policies.insert(id.clone(), p);
+            let ou = e
+                .snapshot
+                .ous
+                .iter_mut()
+                .find(|o| o.id == "ou-sb01-workload")
+                .unwrap();
+            ou.policies.push(id);
+            let r = report(&e.snapshot, Quotas::default());
+            let detect_says = r
+                .customer_region_scps
+                .iter()
+                .find(|c| c.policy_name == "agreement")
+                .is_some_and(|c| c.may_block_bedrock);
+            let evaluator_says =
+                evaluate_policy(&parse_value("agreement", &doc).unwrap(), &request)
+                    .0
+                    .is_some();
+            assert_eq!(detect_says, evaluator_says, "deny of {pattern}");
+
+            // plan: PV.1 with `pattern` exempted lets InvokeModel through
+            // exactly when the reader says the pattern covers it.
+            let pv1 = json!({"Version": "2012-10-17", "Statement": [crate::plan::pv1::statement(&["us-east-1".to_string()], &[pattern.to_string()], &[])]});
+            let denied = evaluate_policy(&parse_value("pv1", &pv1).unwrap(), &request)
+                .0
+                .is_some();
+            assert_eq!(
+                read::action_matches(pattern, "bedrock:InvokeModel"),
+                !denied,
+                "exemption of {pattern}"
+            );
+        }
+    }
 }

@@ -8,34 +8,44 @@
 //! ## Map of the modules (read in this order)
 //!
 //! Data flows `discover → snapshot → detect / plan (pure) → apply`, with the
-//! policy evaluator (pure) beside them.
+//! policy evaluator (pure) beside them. docs/architecture.md says the same
+//! at more length, with what each module must never do; keep both in step.
 //!
 //! - [`cli`]: the command line as clap types; no logic.
-//! - [`commands`]: one thin function per subcommand; starts the embedded
-//!   sandbox and connects it through the aws adapter.
+//! - [`settings`]: the global flags, the terminals and the environment,
+//!   resolved once by [`run`]; everything below takes them from here.
+//! - [`commands`]: one thin function per subcommand: flags → one library
+//!   call → [`output`]. They do not import each other.
+//! - [`session`]: a connection for one command, AWS or the embedded
+//!   sandbox through the same adapter (the one place that starts it), and
+//!   the reads most commands begin with.
 //! - [`aws`]: the only module importing `aws_sdk_*`; one small trait per
 //!   service over the tool's own types in [`model`], one SDK implementation.
 //! - [`discover`]: reads an organization through the traits into a
 //!   [`snapshot::Snapshot`] and explains unmet preconditions.
 //! - [`snapshot`]: the normalised estate every later step works from.
+//! - [`policy`]: the SCP evaluator and the one reader of SCP documents and
+//!   action wildcards (pure).
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
 //! - [`check`]: the day-two audit of a migrated organization against the
 //!   last plan's decisions, computed from a snapshot (pure).
-//! - [`plan`]: the migration plan, its Markdown and JSON Schema (pure).
+//! - [`plan`]: the migration plan as typed steps, its proof, Markdown and
+//!   JSON Schema (pure); `plan::file` reads and writes its files.
 //! - [`apply`]: executes a saved plan (staged, journaled, resumable,
 //!   reversible) through the aws traits; the journal is its only memory.
+//!   `apply::launch` starts and continues runs for the commands.
 //! - [`explain`]: reads an AccessDenied message and judges it against a
 //!   snapshot with the policy evaluator: the denying statement and the fix (pure).
-//! - [`wizard`]: the guided session's choices (pure) and the one
-//!   [`wizard::Prompter`] trait every question goes through (terminal,
-//!   answers file, recorder); the session runs in `commands`.
+//! - [`wizard`]: the guided session: its choices (pure), the one
+//!   [`wizard::Prompter`] every question goes through (terminal, answers
+//!   file, recorder), and its flow (`wizard::session`).
 //! - [`regions`]: Region facts (commercial Regions, name shape).
-//! - [`settings`]: the global flags, the terminals and the environment,
-//!   resolved once; everything below takes them from here.
+//! - [`fs`]: atomic, private writes of the files ctmigrate leaves behind.
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`interrupt`]: the one handler for Ctrl-C and SIGTERM: exit 130 while
 //!   nothing changes, stop at a checkpoint while a run changes things.
-//! - [`error`]: the error type, its hints and the exit codes.
+//! - [`error`]: the error type, one conversion per lower error, and the
+//!   exit codes (docs/exit-codes.md).
 //! - [`sandbox`]: its own room. An emulator of Control Tower, Control
 //!   Catalog, Organizations, STS and Bedrock over HTTP on loopback; it imports
 //!   nothing from the tool's logic and the logic imports nothing from it.

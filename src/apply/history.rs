@@ -8,7 +8,30 @@
 use std::path::{Path, PathBuf};
 
 use super::journal;
+use crate::check::{replan_command, urgent_message};
+use crate::detect::DetectReport;
 use crate::plan::{self, Plan};
+
+/// The day-two command for the organization behind `plan` (see
+/// [`replan_command`]); `me` starts it (`ctmigrate --sandbox`).
+pub fn replan(me: &str, plan: Option<&(PathBuf, Plan)>, plans_dir: &Path) -> String {
+    replan_command(
+        me,
+        plan.map(|(path, p)| (path.as_path(), p)),
+        plans_dir,
+        &super::now_rfc3339(),
+    )
+}
+
+/// The urgent first line when a registered first-tier OU has no region
+/// deny at all, with the day-two command from the last plan in `plans_dir`.
+pub fn urgent_line(me: &str, report: &DetectReport, plans_dir: &Path) -> Option<String> {
+    if report.uncovered_registered_ous.is_empty() {
+        return None;
+    }
+    let plan = latest_plan(plans_dir, &report.caller.organization_id);
+    urgent_message(report, &replan(me, plan.as_ref(), plans_dir))
+}
 
 /// The last plan applied to organization `org` under `dir`.
 pub fn latest_plan(dir: &Path, org: &str) -> Option<(PathBuf, Plan)> {

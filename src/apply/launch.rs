@@ -350,11 +350,7 @@ async fn execute(
     out: &Output,
 ) -> Result<Conclusion, Error> {
     let aws = &session.aws;
-    let (orgs, ct, sts) = (
-        aws.organizations(),
-        aws.control_tower(&plan.home_region),
-        aws.identity(),
-    );
+    let (orgs, ct, sts) = clients(aws, plan);
     let live = Live::for_plan(&orgs, &ct, &sts, plan);
     // Commands in messages carry the flags that reach this organization.
     let me = format!(
@@ -388,6 +384,15 @@ async fn execute(
     // The journal's lock is released here, before anything is printed.
     drop(run);
     conclusion::of(outcome?, &direction, plan, &me, &journal_path)
+}
+
+/// The clients a run of `plan` reads and writes through.
+fn clients<A: Apis>(aws: &A, plan: &Plan) -> (A::Organizations, A::ControlTower, A::Identity) {
+    (
+        aws.organizations(),
+        aws.control_tower(&plan.home_region),
+        aws.identity(),
+    )
 }
 
 /// `status --journal FILE`: the journal, corrected by the live
@@ -450,11 +455,7 @@ async fn live_coverage(
 ) -> Result<super::coverage::Coverage, Error> {
     let session = Session::connect(settings, out).await?;
     let aws = &session.aws;
-    let (orgs, ct, sts) = (
-        aws.organizations(),
-        aws.control_tower(&plan.home_region),
-        aws.identity(),
-    );
+    let (orgs, ct, sts) = clients(aws, plan);
     let live = Live::for_plan(&orgs, &ct, &sts, plan);
     let spinner = out.spinner("Reading the organization");
     let found = super::coverage::read(&live, plan).await;

@@ -8,19 +8,23 @@
 //!
 //! This file holds the run itself: the stages in order, a stage's steps
 //! concurrently, checkpoints, windows and interruption. Submodules:
-//! [`journal`] (the file, the lock, folding), [`live`] (targeted reads and
-//! expectation checks), `converge` (one call driven to its effect, the
-//! control operations it starts awaited), [`poll`] (when to poll next),
-//! [`coverage`] (the live organization against the plan's end state),
-//! `gate` (the console stage, re-verified live, and repairs), `rollback`
-//! (undo, deny first), [`preflight`] (whether a plan may start, or a
-//! journal go on), `readback` (the finished organization's proof against
-//! the prediction), [`verify`] (prediction versus reality), [`status`]
-//! (what the journal says, for people, corrected by what the organization
-//! says).
+//! [`launch`] (starting and continuing runs for the commands: refusals,
+//! confirmation, the journal, the run) and [`conclusion`] (what an outcome
+//! means, with the next command); [`journal`] (the file, the lock, its
+//! records folded); [`live`] (targeted reads and expectation checks);
+//! `converge` (one action driven to its effect, the control operations it
+//! starts awaited); [`poll`] (when to poll next); [`coverage`] (the live
+//! organization against the plan's end state); `gate` (the console stage,
+//! re-verified live, and repairs); `rollback` (undo, deny first);
+//! [`preflight`] (whether a plan may start, or a journal go on);
+//! `readback` (the finished organization's proof against the prediction);
+//! [`verify`] (prediction versus reality); [`status`] (what the journal
+//! says, for people, corrected by what the organization says); [`history`]
+//! (the last plan applied).
 //!
-//! It owns execution order and idempotence. It must not re-plan, print
-//! (it reports [`Report`] events to the caller), or import the sandbox.
+//! It owns execution order and idempotence. It must not re-plan or import
+//! the sandbox; the run reports [`Report`] events to its caller instead of
+//! printing, and only `launch` drives the terminal (progress, the prompt).
 
 pub mod conclusion;
 mod converge;

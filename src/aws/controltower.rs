@@ -61,6 +61,34 @@ fn sdk_parameters(
         .collect()
 }
 
+/// An enabled control from `ListEnabledControls`' `EnabledControlSummary`
+/// or `GetEnabledControl`'s `EnabledControlDetails` (same fields, same names).
+macro_rules! enabled_control {
+    ($c:expr, $parameters:expr) => {{
+        let c = $c;
+        EnabledControl {
+            arn: c.arn().unwrap_or_default().to_string(),
+            control_identifier: c.control_identifier().unwrap_or_default().to_string(),
+            target: c.target_identifier().unwrap_or_default().to_string(),
+            status: wire(
+                c.status_summary()
+                    .and_then(|s| s.status())
+                    .map(|s| s.as_str()),
+            ),
+            drift_status: c
+                .drift_status_summary()
+                .and_then(|d| d.drift_status())
+                .map(|d| d.as_str().into()),
+            parent: c.parent_identifier().map(str::to_string),
+            last_operation: c
+                .status_summary()
+                .and_then(|s| s.last_operation_identifier())
+                .map(str::to_string),
+            parameters: $parameters,
+        }
+    }};
+}
+
 /// A control operation from `GetControlOperation`'s `ControlOperation` or
 /// `ListControlOperations`' `ControlOperationSummary`, which have the same
 /// fields under the same names.
@@ -227,26 +255,7 @@ impl ControlTower for SdkControlTower {
         let list: Vec<sdk::EnabledControlSummary> = items!(SERVICE, "ListEnabledControls", req);
         Ok(list
             .iter()
-            .map(|c| EnabledControl {
-                arn: c.arn().unwrap_or_default().to_string(),
-                control_identifier: c.control_identifier().unwrap_or_default().to_string(),
-                target: c.target_identifier().unwrap_or_default().to_string(),
-                status: wire(
-                    c.status_summary()
-                        .and_then(|s| s.status())
-                        .map(|s| s.as_str()),
-                ),
-                drift_status: c
-                    .drift_status_summary()
-                    .and_then(|d| d.drift_status())
-                    .map(|d| d.as_str().into()),
-                parent: c.parent_identifier().map(str::to_string),
-                last_operation: c
-                    .status_summary()
-                    .and_then(|s| s.last_operation_identifier())
-                    .map(str::to_string),
-                parameters: Vec::new(),
-            })
+            .map(|c| enabled_control!(c, Vec::new()))
             .collect())
     }
 
@@ -258,41 +267,25 @@ impl ControlTower for SdkControlTower {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(SERVICE, "GetEnabledControl", e))?;
-        let d = out.enabled_control_details();
-        Ok(EnabledControl {
-            arn: d.and_then(|d| d.arn()).unwrap_or(arn).to_string(),
-            control_identifier: d
-                .and_then(|d| d.control_identifier())
-                .unwrap_or_default()
-                .to_string(),
-            target: d
-                .and_then(|d| d.target_identifier())
-                .unwrap_or_default()
-                .to_string(),
-            status: wire(
-                d.and_then(|d| d.status_summary())
-                    .and_then(|s| s.status())
-                    .map(|s| s.as_str()),
-            ),
-            drift_status: d
-                .and_then(|d| d.drift_status_summary())
-                .and_then(|s| s.drift_status())
-                .map(|s| s.as_str().into()),
-            parent: d.and_then(|d| d.parent_identifier()).map(str::to_string),
-            last_operation: d
-                .and_then(|d| d.status_summary())
-                .and_then(|s| s.last_operation_identifier())
-                .map(str::to_string),
-            parameters: d
-                .map(|d| d.parameters())
-                .unwrap_or_default()
-                .iter()
-                .map(|p| ControlParameter {
-                    key: p.key().to_string(),
-                    value: document_to_json(p.value()),
-                })
-                .collect(),
-        })
+        let d = out.enabled_control_details().ok_or_else(|| {
+            build_error(
+                "GetEnabledControl",
+                "the answer has no enabledControlDetails",
+            )
+        })?;
+        let parameters = d
+            .parameters()
+            .iter()
+            .map(|p| ControlParameter {
+                key: p.key().to_string(),
+                value: document_to_json(p.value()),
+            })
+            .collect();
+        let mut c = enabled_control!(d, parameters);
+        if c.arn.is_empty() {
+            c.arn = arn.to_string();
+        }
+        Ok(c)
     }
 
     async fn enable_control(

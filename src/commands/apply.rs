@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use crate::apply::Options;
-use crate::apply::conclusion::Conclusion;
 use crate::apply::launch::{self, RunRequest};
 use crate::cli::{ApplyArgs, ResumeArgs, RollbackArgs, RunArgs, StatusArgs};
 use crate::error::{Error, ErrorKind, Exit};
-use crate::output::Output;
+use crate::output::{Output, conclude};
 use crate::settings::Settings;
 
 fn parse_time(flag: &str, value: &str) -> Result<time::OffsetDateTime, Error> {
@@ -101,28 +100,16 @@ fn request(settings: &Settings, run: &RunArgs) -> Result<RunRequest, Error> {
     })
 }
 
-/// Says how the run ended and gives its exit code.
-pub(super) fn say(conclusion: Conclusion, out: &Output) -> Exit {
-    if conclusion.warning {
-        out.warn(&conclusion.message);
-    } else {
-        out.status(conclusion.verb, &conclusion.message);
-    }
-    conclusion.exit
-}
-
 pub async fn apply(settings: &Settings, args: &ApplyArgs, out: &Output) -> Result<Exit, Error> {
     let req = request(settings, &args.run)?;
     let c = launch::apply(settings, out, &args.plan, args.journal.clone(), req).await?;
-    Ok(say(c, out))
+    Ok(conclude(c, out))
 }
 
 pub async fn resume(settings: &Settings, args: &ResumeArgs, out: &Output) -> Result<Exit, Error> {
     let req = request(settings, &args.run)?;
-    Ok(say(
-        launch::resume(settings, out, &args.journal, req).await?,
-        out,
-    ))
+    let c = launch::resume(settings, out, &args.journal, req).await?;
+    Ok(conclude(c, out))
 }
 
 pub async fn rollback(
@@ -132,7 +119,7 @@ pub async fn rollback(
 ) -> Result<Exit, Error> {
     let req = request(settings, &args.run)?;
     let c = launch::rollback(settings, out, &args.journal, args.to.clone(), req).await?;
-    Ok(say(c, out))
+    Ok(conclude(c, out))
 }
 
 pub async fn status(settings: &Settings, args: &StatusArgs, out: &Output) -> Result<Exit, Error> {

@@ -1,45 +1,17 @@
 //! `ctmigrate check`: read the organization, find the last plan applied to
 //! it, audit it with [`crate::check`], print the findings; exit 2 when
-//! there are any. Also the urgent first line `detect` and `plan` print.
+//! there are any.
 
-use std::path::{Path, PathBuf};
-
-use crate::apply::history::latest_plan;
+use crate::apply::history::{latest_plan, replan};
 use crate::aws::{Apis, Organizations};
-use crate::check::{CheckInputs, check, replan_command, urgent_message};
+use crate::check::{CheckInputs, check};
 use crate::cli::CheckArgs;
 use crate::error::{Error, Exit};
 use crate::output::{Format, Output, render_check};
+use crate::plan;
 use crate::plan::companion::COMPANION_NAME;
-use crate::plan::{self, Plan};
 use crate::session::Session;
 use crate::settings::Settings;
-
-/// The day-two command for this organization (see [`replan_command`]).
-fn replan(settings: &Settings, plan: Option<&(PathBuf, Plan)>, plans_dir: &Path) -> String {
-    replan_command(
-        &settings.connection.command(),
-        plan.map(|(path, p)| (path.as_path(), p)),
-        plans_dir,
-        &crate::apply::now_rfc3339(),
-    )
-}
-
-/// Says the urgent state first, when there is one.
-pub fn say_urgent(
-    settings: &Settings,
-    report: &crate::detect::DetectReport,
-    plans_dir: &Path,
-    out: &Output,
-) {
-    if report.uncovered_registered_ous.is_empty() {
-        return;
-    }
-    let plan = latest_plan(plans_dir, &report.caller.organization_id);
-    if let Some(m) = urgent_message(report, &replan(settings, plan.as_ref(), plans_dir)) {
-        out.urgent(&m);
-    }
-}
 
 pub async fn run(settings: &Settings, args: &CheckArgs, out: &Output) -> Result<Exit, Error> {
     let given = match &args.plan {
@@ -77,7 +49,11 @@ pub async fn run(settings: &Settings, args: &CheckArgs, out: &Output) -> Result<
             .as_ref()
             .map(|(path, p)| (p, path.display().to_string())),
         companion_tags,
-        replan: replan(settings, plan.as_ref(), &args.plans_dir),
+        replan: replan(
+            &settings.connection.command(),
+            plan.as_ref(),
+            &args.plans_dir,
+        ),
     });
     match out.format {
         Format::Json => out.json(&report),

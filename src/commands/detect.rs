@@ -20,7 +20,13 @@ pub async fn run(settings: &Settings, args: &DetectArgs, out: &Output) -> Result
         scp_size_limit: usize::try_from(args.quotas.scp_size_limit).unwrap_or(usize::MAX),
     };
     let report = report(&snapshot, quotas);
-    super::check::say_urgent(settings, &report, std::path::Path::new("plans"), out);
+    if let Some(line) = crate::apply::history::urgent_line(
+        &settings.connection.command(),
+        &report,
+        std::path::Path::new("plans"),
+    ) {
+        out.urgent(&line);
+    }
     match out.format {
         Format::Json => out.json(&report),
         Format::Text => out.text(&render_detect(&report, out)),

@@ -1,7 +1,7 @@
-//! One function per subcommand: turn parsed flags into calls on the library
-//! (discover, detect, sandbox) and hand the result to `output`. Thin on
-//! purpose; this is also the only place that starts the embedded sandbox and
-//! connects it to the aws adapter through an endpoint override.
+//! One function per subcommand, as thin as cargo's: parsed flags → one
+//! library call → [`crate::output`]. Orchestration lives in the library
+//! (`apply::launch`, `wizard::session`, `session`); commands do not import
+//! each other.
 
 mod apply;
 mod check;

@@ -3,6 +3,7 @@
 //! profiles, build the plan, and write `<out>/<name>.plan.json` and `.md`
 //! atomically, or nothing at all.
 
+use crate::apply::history::urgent_line;
 use crate::cli::PlanArgs;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, render_plan_summary};
@@ -78,12 +79,10 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
     let estate = session.read_estate(out, &inputs.source_regions).await;
     session.close().await;
     let (snapshot, profiles) = estate?;
-    super::check::say_urgent(
-        settings,
-        &crate::detect::report(&snapshot, crate::detect::Quotas::default()),
-        &args.out,
-        out,
-    );
+    let report = crate::detect::report(&snapshot, crate::detect::Quotas::default());
+    if let Some(line) = urgent_line(&settings.connection.command(), &report, &args.out) {
+        out.urgent(&line);
+    }
 
     let plan = plan::build(PlanRequest {
         snapshot: &snapshot,

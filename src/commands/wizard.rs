@@ -8,7 +8,7 @@ use crate::apply::Options;
 use crate::apply::launch::{self, RunRequest};
 use crate::cli::WizardArgs;
 use crate::error::{Error, ErrorKind, Exit};
-use crate::output::{Output, Terminal};
+use crate::output::{Output, Terminal, conclude};
 use crate::plan;
 use crate::settings::Settings;
 use crate::wizard::session::{self, Next};
@@ -59,7 +59,7 @@ pub async fn run(settings: &Settings, args: &WizardArgs, out: &Output) -> Result
                 force_unlock: false,
             };
             let c = launch::apply(settings, out, &plan_path, None, req).await?;
-            Ok(super::apply::say(c, out))
+            Ok(conclude(c, out))
         }
     }
 }

@@ -177,6 +177,17 @@ impl<'a> RunView<'a> {
     }
 }
 
+/// Says how a run ended (a status line, or a warning when it stopped
+/// early) and gives its exit code.
+pub fn conclude(c: crate::apply::conclusion::Conclusion, out: &Output) -> crate::error::Exit {
+    if c.warning {
+        out.warn(&c.message);
+    } else {
+        out.status(c.verb, &c.message);
+    }
+    c.exit
+}
+
 /// The `status` report.
 pub fn render_status(s: &Status, out: &Output) -> String {
     let mut t = String::new();

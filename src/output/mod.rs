@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 
-pub use apply::{RunView, render_status};
+pub use apply::{RunView, conclude, render_status};
 pub use check::render_check;
 pub use detect::render_detect;
 pub use explain::render_explanation;
