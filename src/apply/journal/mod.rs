@@ -318,6 +318,17 @@ fn read_from(path: &Path, file: File) -> Result<(Vec<Record>, u64), JournalError
 }
 
 impl Journal {
+    /// A journal whose lock was just taken, before its first record.
+    fn locked(path: &Path, file: File, lock_path: PathBuf) -> Journal {
+        Journal {
+            path: path.to_path_buf(),
+            file,
+            lock_path,
+            next_seq: 1,
+            hooks: Hooks::from_env(),
+        }
+    }
+
     /// Creates the journal of a new apply of `plan` (read from `plan_path`,
     /// reached with the `connection` flags) and writes its first two
     /// records: the start, with the end-state proof matrix `predicted`, and
@@ -381,13 +392,7 @@ impl Journal {
         }
         let mut stale = None;
         let lock_path = take_lock(&file, path, command, false, &mut stale)?;
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file,
-            lock_path,
-            next_seq: 1,
-            hooks: Hooks::from_env(),
-        })
+        Ok(Journal::locked(path, file, lock_path))
     }
 
     /// An existing journal without one complete record, taken over and
@@ -420,13 +425,7 @@ impl Journal {
         }
         file.set_len(0).map_err(io(path))?;
         file.sync_all().map_err(io(path))?;
-        Ok(Journal {
-            path: path.to_path_buf(),
-            file,
-            lock_path,
-            next_seq: 1,
-            hooks: Hooks::from_env(),
-        })
+        Ok(Journal::locked(path, file, lock_path))
     }
 
     /// Opens an existing journal for appending, locks it, and cuts off a torn
@@ -444,13 +443,7 @@ impl Journal {
             .map_err(not_opened(path))?;
         let mut stale = None;
         let lock_path = take_lock(&file, path, command, force_unlock, &mut stale)?;
-        let mut journal = Journal {
-            path: path.to_path_buf(),
-            file,
-            lock_path,
-            next_seq: 1,
-            hooks: Hooks::from_env(),
-        };
+        let mut journal = Journal::locked(path, file, lock_path);
         let (records, good_len) = read_from(path, journal.file.try_clone().map_err(io(path))?)?;
         let len = journal.file.metadata().map_err(io(path))?.len();
         if len != good_len {

@@ -209,17 +209,7 @@ pub(super) fn stages(
                         target: t.ou_arn.clone(),
                         control: pv1_id.clone(),
                     }],
-                    postcondition: vec![
-                        Expectation::ControlEnabled {
-                            target: t.ou_arn.clone(),
-                            control: pv1_id.clone(),
-                            parameters: t.pv1_parameters.clone(),
-                        },
-                        Expectation::StatementPresent {
-                            target: t.ou_id.clone(),
-                            sid: pv1::PV1_SID.into(),
-                        },
-                    ],
+                    postcondition: pv1_in_force(t, pv1_id).to_vec(),
                     after: Vec::new(),
                     estimated_seconds: CONTROL_OPERATION_SECONDS,
                     instructions: Vec::new(),
@@ -250,17 +240,7 @@ pub(super) fn stages(
                         control: pv1_id.clone(),
                         parameters: current,
                     }],
-                    postcondition: vec![
-                        Expectation::ControlEnabled {
-                            target: t.ou_arn.clone(),
-                            control: pv1_id.clone(),
-                            parameters: t.pv1_parameters.clone(),
-                        },
-                        Expectation::StatementPresent {
-                            target: t.ou_id.clone(),
-                            sid: pv1::PV1_SID.into(),
-                        },
-                    ],
+                    postcondition: pv1_in_force(t, pv1_id).to_vec(),
                     after: Vec::new(),
                     estimated_seconds: CONTROL_OPERATION_SECONDS,
                     instructions: Vec::new(),
@@ -309,21 +289,11 @@ pub(super) fn stages(
 
     // 4. Verify coverage.
     let verify = |id_prefix: &str, t: &TargetPlan, with_lz: bool| -> Step {
-        let mut post = vec![
-            Expectation::ControlEnabled {
-                target: t.ou_arn.clone(),
-                control: pv1_id.clone(),
-                parameters: t.pv1_parameters.clone(),
-            },
-            Expectation::StatementPresent {
-                target: t.ou_id.clone(),
-                sid: pv1::PV1_SID.into(),
-            },
-            Expectation::PolicyAttached {
-                name: companion.name.clone(),
-                target: t.ou_id.clone(),
-            },
-        ];
+        let mut post = pv1_in_force(t, pv1_id).to_vec();
+        post.extend([Expectation::PolicyAttached {
+            name: companion.name.clone(),
+            target: t.ou_id.clone(),
+        }]);
         post.push(if with_lz {
             Expectation::StatementPresent {
                 target: t.ou_id.clone(),
@@ -414,4 +384,20 @@ pub(super) fn stages(
         steps: targets.iter().map(|t| verify("final", t, false)).collect(),
     });
     out
+}
+
+/// PV.1 enabled on the target with the planned parameters, and its
+/// statement in force there.
+fn pv1_in_force(t: &TargetPlan, pv1_id: &str) -> [Expectation; 2] {
+    [
+        Expectation::ControlEnabled {
+            target: t.ou_arn.clone(),
+            control: pv1_id.to_string(),
+            parameters: t.pv1_parameters.clone(),
+        },
+        Expectation::StatementPresent {
+            target: t.ou_id.clone(),
+            sid: pv1::PV1_SID.into(),
+        },
+    ]
 }
