@@ -5,7 +5,7 @@ use aws_sdk_controltower::types::{
     self as sdk, ControlOperationFilter, ControlOperationStatus, EnabledControlFilter,
 };
 
-use super::paginate::items;
+use super::paginate::{items, sent};
 use super::{
     AwsError, AwsErrorKind, ControlTower, EnabledControlQuery, document_to_json, iso,
     json_to_document,
@@ -126,13 +126,11 @@ impl ControlTower for SdkControlTower {
     }
 
     async fn get_landing_zone(&self, arn: &str) -> Result<LandingZone, AwsError> {
-        let out = self
-            .client
-            .get_landing_zone()
-            .landing_zone_identifier(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "GetLandingZone", e))?;
+        let out = sent!(
+            SERVICE,
+            "GetLandingZone",
+            self.client.get_landing_zone().landing_zone_identifier(arn)
+        );
         let lz = out.landing_zone();
         let manifest = lz
             .map(|l| document_to_json(l.manifest()))
@@ -187,13 +185,13 @@ impl ControlTower for SdkControlTower {
     }
 
     async fn get_landing_zone_operation(&self, id: &str) -> Result<LandingZoneOperation, AwsError> {
-        let out = self
-            .client
-            .get_landing_zone_operation()
-            .operation_identifier(id)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "GetLandingZoneOperation", e))?;
+        let out = sent!(
+            SERVICE,
+            "GetLandingZoneOperation",
+            self.client
+                .get_landing_zone_operation()
+                .operation_identifier(id)
+        );
         let d = out.operation_details();
         Ok(LandingZoneOperation {
             id: d
@@ -260,13 +258,13 @@ impl ControlTower for SdkControlTower {
     }
 
     async fn get_enabled_control(&self, arn: &str) -> Result<EnabledControl, AwsError> {
-        let out = self
-            .client
-            .get_enabled_control()
-            .enabled_control_identifier(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "GetEnabledControl", e))?;
+        let out = sent!(
+            SERVICE,
+            "GetEnabledControl",
+            self.client
+                .get_enabled_control()
+                .enabled_control_identifier(arn)
+        );
         let d = out.enabled_control_details().ok_or_else(|| {
             build_error(
                 "GetEnabledControl",
@@ -302,10 +300,7 @@ impl ControlTower for SdkControlTower {
         for p in sdk_parameters("EnableControl", parameters)? {
             req = req.parameters(p);
         }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "EnableControl", e))?;
+        let out = sent!(SERVICE, "EnableControl", req);
         Ok((
             out.operation_identifier().to_string(),
             out.arn().map(str::to_string),
@@ -313,13 +308,13 @@ impl ControlTower for SdkControlTower {
     }
 
     async fn disable_control(&self, enabled_control: &str) -> Result<String, AwsError> {
-        let out = self
-            .client
-            .disable_control()
-            .enabled_control_identifier(enabled_control)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DisableControl", e))?;
+        let out = sent!(
+            SERVICE,
+            "DisableControl",
+            self.client
+                .disable_control()
+                .enabled_control_identifier(enabled_control)
+        );
         Ok(out.operation_identifier().to_string())
     }
 
@@ -328,25 +323,24 @@ impl ControlTower for SdkControlTower {
         enabled_control: &str,
         parameters: &[ControlParameter],
     ) -> Result<String, AwsError> {
-        let out = self
-            .client
-            .update_enabled_control()
-            .enabled_control_identifier(enabled_control)
-            .set_parameters(Some(sdk_parameters("UpdateEnabledControl", parameters)?))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "UpdateEnabledControl", e))?;
+        let parameters = sdk_parameters("UpdateEnabledControl", parameters)?;
+        let out = sent!(
+            SERVICE,
+            "UpdateEnabledControl",
+            self.client
+                .update_enabled_control()
+                .enabled_control_identifier(enabled_control)
+                .set_parameters(Some(parameters))
+        );
         Ok(out.operation_identifier().to_string())
     }
 
     async fn get_control_operation(&self, id: &str) -> Result<ControlOperation, AwsError> {
-        let out = self
-            .client
-            .get_control_operation()
-            .operation_identifier(id)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "GetControlOperation", e))?;
+        let out = sent!(
+            SERVICE,
+            "GetControlOperation",
+            self.client.get_control_operation().operation_identifier(id)
+        );
         Ok(out
             .control_operation()
             .map(|o| control_operation!(o))

@@ -3,7 +3,7 @@
 
 use aws_sdk_organizations::types::{self as sdk, PolicyType, PolicyTypeStatus};
 
-use super::paginate::{items, pages};
+use super::paginate::{items, pages, sent};
 use super::{AwsError, Organizations};
 use crate::model::*;
 
@@ -68,12 +68,11 @@ fn with_reason(mut err: AwsError, reason: Option<String>) -> AwsError {
 
 impl Organizations for SdkOrganizations {
     async fn describe_organization(&self) -> Result<Organization, AwsError> {
-        let out = self
-            .client
-            .describe_organization()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DescribeOrganization", e))?;
+        let out = sent!(
+            SERVICE,
+            "DescribeOrganization",
+            self.client.describe_organization()
+        );
         let o = out.organization();
         Ok(Organization {
             id: s(o.and_then(|o| o.id())),
@@ -177,13 +176,11 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn describe_policy(&self, id: &str) -> Result<Policy, AwsError> {
-        let out = self
-            .client
-            .describe_policy()
-            .policy_id(id)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DescribePolicy", e))?;
+        let out = sent!(
+            SERVICE,
+            "DescribePolicy",
+            self.client.describe_policy().policy_id(id)
+        );
         Ok(policy(out.policy()))
     }
 
@@ -250,12 +247,11 @@ impl Organizations for SdkOrganizations {
     }
 
     async fn delete_policy(&self, id: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_policy()
-            .policy_id(id)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SERVICE, "DeletePolicy", e))?;
+        sent!(
+            SERVICE,
+            "DeletePolicy",
+            self.client.delete_policy().policy_id(id)
+        );
         Ok(())
     }
 

@@ -1,7 +1,7 @@
-//! Every list call follows every page the same way: the SDK's paginator,
-//! collected, with the failure mapped once into an [`AwsError`] that names
-//! the service and the operation. The adapters write a list call as one
-//! [`items!`] or [`pages!`] line.
+//! Every call is sent the same way, its failure mapped once into an
+//! [`AwsError`] that names the service and the operation ([`sent!`]); every
+//! list call follows every page the same way: the SDK's paginator,
+//! collected ([`items!`], [`pages!`]).
 
 use aws_sdk_organizations::config::http::HttpResponse;
 use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
@@ -49,4 +49,15 @@ macro_rules! pages {
     };
 }
 
-pub(super) use {items, pages};
+/// The answer to `request` (a fluent builder), or the function returns the
+/// mapped error.
+macro_rules! sent {
+    ($service:expr, $operation:literal, $request:expr) => {
+        $request
+            .send()
+            .await
+            .map_err(|e| $crate::aws::AwsError::from_sdk($service, $operation, e))?
+    };
+}
+
+pub(super) use {items, pages, sent};

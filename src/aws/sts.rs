@@ -1,5 +1,6 @@
 //! STS over aws-sdk-sts.
 
+use super::paginate::sent;
 use super::{AwsError, Identity};
 use crate::model::CallerIdentity;
 
@@ -17,12 +18,11 @@ impl SdkIdentity {
 
 impl Identity for SdkIdentity {
     async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {
-        let out = self
-            .client
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("sts", "GetCallerIdentity", e))?;
+        let out = sent!(
+            "sts",
+            "GetCallerIdentity",
+            self.client.get_caller_identity()
+        );
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
