@@ -225,6 +225,7 @@ fn bench(c: &mut Criterion) {
     let plan = plan::build(PlanRequest {
         snapshot: &snapshot,
         profiles: &profiles,
+        bedrock_use: &Default::default(),
         inputs: PlanInputs {
             inference_profiles: vec!["us".into()],
             permitted_accounts: permitted,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::detect::{self, DenyState, Quotas};
+use crate::paths::BedrockPath;
 use crate::plan::Plan;
 use crate::plan::companion::{COMPANION_NAME, recognise};
 use crate::policy::read;
@@ -21,12 +22,6 @@ use crate::snapshot::Snapshot;
 
 /// Version of the `check --format json` object.
 pub const CHECK_FORMAT_VERSION: u32 = 1;
-
-/// The Bedrock inference actions PV.1 must keep exempting.
-const INFERENCE_ACTIONS: [&str; 2] = [
-    "bedrock:InvokeModel",
-    "bedrock:InvokeModelWithResponseStream",
-];
 
 /// What kind of thing does not hold (docs/day-two.md says what each
 /// means); `kind` in `--format json`, a stable identifier.
@@ -180,7 +175,18 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
         }
     }
 
-    // 2. and 3. PV.1 where it is enabled: Regions and exempted actions.
+    // 2. and 3. PV.1 where it is enabled: Regions and exempted actions
+    // (the actions of every path the last plan made work; model inference
+    // when there is no plan, or it predates the paths).
+    let required: Vec<&str> = match &input.plan {
+        Some((plan, _)) if !plan.decisions.paths.is_empty() => plan
+            .decisions
+            .paths
+            .iter()
+            .flat_map(|p| p.actions.iter().map(String::as_str))
+            .collect(),
+        _ => BedrockPath::Inference.actions().to_vec(),
+    };
     let mut pv1_on: Vec<&detect::FirstTierOu> = Vec::new();
     for ou in &registered {
         let Some(c) = s
@@ -212,7 +218,7 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             });
         }
         let exempted = param("ExemptedActions");
-        let missing: Vec<&str> = INFERENCE_ACTIONS
+        let missing: Vec<&str> = required
             .iter()
             .copied()
             .filter(|a| !exempted.iter().any(|p| read::action_matches(p, a)))
@@ -221,9 +227,9 @@ pub fn check(input: CheckInputs<'_>) -> CheckReport {
             findings.push(Finding {
                 kind: FindingKind::ExemptedActions,
                 target: who.clone(),
-                expected: format!("ExemptedActions cover {}", INFERENCE_ACTIONS.join(", ")),
+                expected: format!("ExemptedActions cover {}", required.join(", ")),
                 observed: format!(
-                    "ExemptedActions {} do not cover {}: cross-region inference is denied by PV.1 again",
+                    "ExemptedActions {} do not cover {}: those Bedrock paths are denied by PV.1 outside the allowed Regions again",
                     if exempted.is_empty() { "(none)".into() } else { exempted.join(", ") },
                     missing.join(", ")
                 ),

@@ -128,7 +128,7 @@ pub enum Command {
     /// Report the landing zone, its region deny, governed Regions, first-tier OUs, SCPs and quotas. Reads only.
     Detect(DetectArgs),
     /// Build a reviewable migration plan (JSON + Markdown under plans/). Reads only.
-    Plan(PlanArgs),
+    Plan(Box<PlanArgs>),
     /// Day two: audit a migrated organization (every registered first-tier OU fenced, PV.1 and the companion as planned, the proof). Exit 2 on findings. Reads only.
     Check(CheckArgs),
     /// Evaluate requests against SCPs with ctmigrate's policy evaluator.
@@ -334,7 +334,7 @@ pub enum OnOff {
 #[derive(Debug, Args)]
 pub struct ResetArgs {
     /// Which estate to seed.
-    #[arg(long, default_value = "default", value_parser = ["default", "wide", "no-control-tower", "no-organization"])]
+    #[arg(long, default_value = "default", value_parser = ["default", "wide", "enforced-guardrail", "no-control-tower", "no-organization"])]
     pub scenario: String,
     /// How long a control operation stays IN_PROGRESS (e.g. 1500ms, 2s).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -369,6 +369,15 @@ pub struct PlanArgs {
     /// Accept global profiles (their requests carry aws:RequestedRegion = "unspecified").
     #[arg(long)]
     pub allow_global: bool,
+    /// Batch inference (CreateModelInvocationJob) through the approved inference profiles must work too.
+    #[arg(long)]
+    pub batch_inference: bool,
+    /// Guardrail profile whose guardrails must work (us.guardrail.v1:0, eu.guardrail.v1:0, apac.guardrail.v1:0). Repeatable.
+    #[arg(long = "guardrail-profile", value_name = "ID")]
+    pub guardrail_profiles: Vec<String>,
+    /// Data-automation profile Bedrock Data Automation must work through (us.data-automation-v1, eu.data-automation-v1, apac.data-automation-v1). Repeatable.
+    #[arg(long = "data-automation-profile", value_name = "ID")]
+    pub data_automation_profiles: Vec<String>,
     /// Account allowed to run inference outside the allowed Regions. Repeatable.
     #[arg(long = "permitted-account", value_name = "ID")]
     pub permitted_accounts: Vec<String>,

@@ -52,6 +52,10 @@ pub struct DetectReport {
     pub control_operations_in_progress: usize,
     pub quotas: Quotas,
     pub warnings: Vec<String>,
+    /// The Bedrock paths beyond model inference the caller's account uses
+    /// in the governed Regions (absent when Bedrock was not read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bedrock_paths: Option<crate::paths::found::FoundUse>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -570,7 +574,23 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         control_operations_in_progress: s.control_operations_in_progress.len(),
         quotas,
         warnings,
+        bedrock_paths: None,
     }
+}
+
+/// The report of a whole estate: [`report`], plus the Bedrock paths beyond
+/// model inference the caller's account uses, judged against the Regions
+/// the landing-zone deny allows today.
+pub fn report_estate(e: &Estate, quotas: Quotas) -> DetectReport {
+    let mut r = report(&e.snapshot, quotas);
+    let allowed =
+        (r.region_deny.state != DenyState::Off).then_some(r.region_deny.allowed_regions.as_slice());
+    r.bedrock_paths = Some(crate::paths::found::assess(
+        &e.bedrock_use,
+        &e.profiles,
+        allowed,
+    ));
+    r
 }
 
 #[cfg(test)]

@@ -309,3 +309,34 @@ pub async fn inference_profiles<A: Apis>(apis: &A, regions: &[String]) -> Profil
     }
     out
 }
+
+/// Reads, per Region, the guardrails, the enforced guardrails and the batch
+/// jobs of the caller's account; each list that cannot be read keeps its
+/// error text, and the rest are still read.
+pub async fn bedrock_use<A: Apis>(apis: &A, regions: &[String]) -> UseByRegion {
+    let mut out = BTreeMap::new();
+    for r in regions {
+        let client = apis.bedrock(r);
+        let guardrails = client.list_guardrails().await.map(|mut list| {
+            list.sort_by(|a, b| a.arn.cmp(&b.arn));
+            list
+        });
+        let enforced = client.list_enforced_guardrails().await.map(|mut list| {
+            list.sort_by(|a, b| a.config_id.cmp(&b.config_id));
+            list
+        });
+        let jobs = client.list_batch_jobs().await.map(|mut list| {
+            list.sort_by(|a, b| a.arn.cmp(&b.arn));
+            list
+        });
+        out.insert(
+            r.clone(),
+            BedrockUse {
+                guardrails: guardrails.map_err(|e| e.to_string()),
+                enforced_guardrails: enforced.map_err(|e| e.to_string()),
+                batch_jobs: jobs.map_err(|e| e.to_string()),
+            },
+        );
+    }
+    out
+}

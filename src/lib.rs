@@ -26,6 +26,10 @@
 //! - [`snapshot`]: the normalised estate every later step works from.
 //! - [`policy`]: the SCP evaluator and the one reader of SCP documents and
 //!   action wildcards (pure).
+//! - [`paths`]: the Bedrock paths that cross Regions (inference, batch,
+//!   guardrails, Data Automation): what each needs exempted and how it is
+//!   fenced, the documented profile catalogs, and what an account's
+//!   discovered use needs (pure).
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
 //! - [`check`]: the day-two audit of a migrated organization against the
 //!   last plan's decisions, computed from a snapshot (pure).
@@ -63,6 +67,7 @@ pub mod fs;
 pub mod interrupt;
 pub mod model;
 pub mod output;
+pub mod paths;
 pub mod plan;
 pub mod policy;
 pub mod regions;

@@ -244,6 +244,47 @@ impl InferenceProfile {
     }
 }
 
+/// A Bedrock guardrail in one Region (`ListGuardrails`), with the guardrail
+/// profile it routes evaluation through, if any (`crossRegionDetails`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guardrail {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub region: String,
+    /// `crossRegionDetails.guardrailProfileId` (`us.guardrail.v1:0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_id: Option<String>,
+}
+
+/// A guardrail an account enforces on every model call in one Region
+/// (`ListEnforcedGuardrailsConfiguration`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnforcedGuardrail {
+    pub config_id: String,
+    pub guardrail_arn: String,
+    pub guardrail_id: String,
+    pub guardrail_version: String,
+    /// `ACCOUNT` (the only owner the API names today).
+    pub owner: String,
+    pub region: String,
+}
+
+/// A batch inference job (`ListModelInvocationJobs`) in one Region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchJob {
+    pub arn: String,
+    pub name: String,
+    /// The model or inference profile the job runs on, as given.
+    pub model_id: String,
+    pub status: String,
+    pub region: String,
+    /// RFC 3339.
+    pub submitted_at: String,
+}
+
 /// The Region named by an ARN (`arn:partition:service:REGION:...`), if any.
 pub fn arn_region(arn: &str) -> Option<&str> {
     arn.split(':').nth(3).filter(|r| !r.is_empty())

@@ -9,6 +9,7 @@ use crate::aws::{Aws, ConfigError, ConnectOptions};
 use crate::error::{Error, ErrorKind};
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::snapshot::Estate;
 
 /// A connection to AWS or to the embedded sandbox.
 pub struct Session {
@@ -65,13 +66,14 @@ impl Session {
         Ok(Session { aws, sandbox })
     }
 
-    /// Reads the organization, then the inference profiles in its governed
-    /// Regions plus `extra_regions`, behind one spinner.
+    /// Reads the organization, then the inference profiles and the other
+    /// Bedrock paths in its governed Regions plus `extra_regions`, behind
+    /// one spinner.
     pub async fn read_estate(
         &self,
         out: &Output,
         extra_regions: &[String],
-    ) -> Result<(crate::snapshot::Snapshot, crate::snapshot::ProfilesByRegion), Error> {
+    ) -> Result<Estate, Error> {
         let spinner = out.spinner("Reading the organization");
         let snapshot = crate::discover::discover(&self.aws, &|m: &str| spinner.set(m)).await;
         let snapshot = match snapshot {
@@ -91,8 +93,14 @@ impl Session {
         regions.extend(extra_regions.iter().cloned());
         let regions: Vec<String> = regions.into_iter().collect();
         let profiles = crate::discover::inference_profiles(&self.aws, &regions).await;
+        spinner.set("Reading guardrails and batch jobs");
+        let bedrock_use = crate::discover::bedrock_use(&self.aws, &regions).await;
         spinner.finish();
-        Ok((snapshot, profiles))
+        Ok(Estate {
+            snapshot,
+            profiles,
+            bedrock_use,
+        })
     }
 
     /// Stops the embedded sandbox, if any, and waits for it. (Dropping the

@@ -83,13 +83,29 @@ pub struct AccountNode {
 /// Inference profiles per source Region, or why that Region could not be read.
 pub type ProfilesByRegion = BTreeMap<String, Result<Vec<InferenceProfile>, String>>;
 
-/// What one read of an organization gives the later steps: the snapshot
-/// and the inference profiles per source Region. The pure core's tests run
-/// on committed estates of this shape (tests/fixtures/estates/).
+/// What the caller's account shows in one Region of the Bedrock paths
+/// beyond InvokeModel that cross Regions; each list is read on its own, so
+/// one that cannot be read leaves the others (its error text instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BedrockUse {
+    pub guardrails: Result<Vec<Guardrail>, String>,
+    pub enforced_guardrails: Result<Vec<EnforcedGuardrail>, String>,
+    pub batch_jobs: Result<Vec<BatchJob>, String>,
+}
+
+/// [`BedrockUse`] per Region.
+pub type UseByRegion = BTreeMap<String, BedrockUse>;
+
+/// What one read of an organization gives the later steps: the snapshot,
+/// the inference profiles per source Region, and the other Bedrock paths
+/// the caller's account uses there. The pure core's tests run on committed
+/// estates of this shape (tests/fixtures/estates/).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Estate {
     pub snapshot: Snapshot,
     pub profiles: ProfilesByRegion,
+    #[serde(default)]
+    pub bedrock_use: UseByRegion,
 }
 
 /// Everything read about one organization.

@@ -72,7 +72,9 @@ pub async fn apply(
     refuse_existing_journal(&journal_path, &settings.connection)?;
 
     let session = Session::connect(settings, out).await?;
-    let (snapshot, profiles) = session
+    let crate::snapshot::Estate {
+        snapshot, profiles, ..
+    } = session
         .read_estate(out, &plan.inputs.source_regions)
         .await?;
     let predicted = preflight::check(&preflight::Preflight {

@@ -91,6 +91,7 @@ pub fn check(p: &Preflight<'_>) -> Result<Prediction, Error> {
         let fresh = plan::build(PlanRequest {
             snapshot,
             profiles: p.profiles,
+            bedrock_use: &Default::default(),
             inputs: plan.inputs.clone(),
             name: plan.name.clone(),
             created_at: plan.created_at.clone(),

@@ -244,6 +244,15 @@ pub trait Bedrock {
     fn list_inference_profiles(
         &self,
     ) -> impl Future<Output = Result<Vec<InferenceProfile>, AwsError>> + Send;
+    /// The caller's guardrails in the Region (their latest versions), each
+    /// with the guardrail profile it routes through.
+    fn list_guardrails(&self) -> impl Future<Output = Result<Vec<Guardrail>, AwsError>> + Send;
+    /// The guardrails the caller's account enforces in the Region.
+    fn list_enforced_guardrails(
+        &self,
+    ) -> impl Future<Output = Result<Vec<EnforcedGuardrail>, AwsError>> + Send;
+    /// The caller's batch inference jobs in the Region.
+    fn list_batch_jobs(&self) -> impl Future<Output = Result<Vec<BatchJob>, AwsError>> + Send;
 }
 
 /// Hands out the per-service clients, bound to the Regions they need.

@@ -1,7 +1,7 @@
 //! `ctmigrate detect`.
 
 use crate::cli::DetectArgs;
-use crate::detect::{Quotas, report};
+use crate::detect::{Quotas, report_estate};
 use crate::error::{Error, Exit};
 use crate::output::{Format, Output, render_detect};
 use crate::session::Session;
@@ -9,17 +9,15 @@ use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, args: &DetectArgs, out: &Output) -> Result<Exit, Error> {
     let session = Session::connect(settings, out).await?;
-    let spinner = out.spinner("Reading the organization");
-    let snapshot = crate::discover::discover(&session.aws, &|m: &str| spinner.set(m)).await;
-    spinner.finish();
+    let estate = session.read_estate(out, &[]).await;
     session.close().await;
-    let snapshot = snapshot?;
+    let estate = estate?;
     let quotas = Quotas {
         scp_attachment_limit: usize::try_from(args.quotas.scp_attachment_limit)
             .unwrap_or(usize::MAX),
         scp_size_limit: usize::try_from(args.quotas.scp_size_limit).unwrap_or(usize::MAX),
     };
-    let report = report(&snapshot, quotas);
+    let report = report_estate(&estate, quotas);
     if let Some(line) = crate::apply::history::urgent_line(
         &settings.connection.command(),
         &report,

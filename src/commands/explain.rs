@@ -56,7 +56,9 @@ pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Resul
         let session = Session::connect(settings, out).await?;
         let estate = session.read_estate(out, &[]).await;
         session.close().await;
-        let (snapshot, profiles) = estate?;
+        let crate::snapshot::Estate {
+            snapshot, profiles, ..
+        } = estate?;
         explain::against(
             &snapshot,
             &profiles,

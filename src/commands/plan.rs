@@ -30,6 +30,13 @@ pub fn gather_inputs(args: &PlanArgs) -> Result<PlanInputs, Error> {
     inputs
         .inference_profiles
         .extend(args.inference_profiles.iter().cloned());
+    inputs.batch_inference |= args.batch_inference;
+    inputs
+        .guardrail_profiles
+        .extend(args.guardrail_profiles.iter().cloned());
+    inputs
+        .data_automation_profiles
+        .extend(args.data_automation_profiles.iter().cloned());
     inputs
         .permitted_accounts
         .extend(args.permitted_accounts.iter().cloned());
@@ -78,7 +85,11 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
     let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &inputs.source_regions).await;
     session.close().await;
-    let (snapshot, profiles) = estate?;
+    let crate::snapshot::Estate {
+        snapshot,
+        profiles,
+        bedrock_use,
+    } = estate?;
     let report = crate::detect::report(&snapshot, crate::detect::Quotas::default());
     if let Some(line) = urgent_line(&settings.connection.command(), &report, &args.out) {
         out.urgent(&line);
@@ -87,6 +98,7 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
     let plan = plan::build(PlanRequest {
         snapshot: &snapshot,
         profiles: &profiles,
+        bedrock_use: &bedrock_use,
         inputs,
         name: args.name.clone(),
         created_at,

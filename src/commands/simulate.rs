@@ -14,7 +14,9 @@ pub async fn run(settings: &Settings, args: &SimulateArgs, out: &Output) -> Resu
     let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &plan.inputs.source_regions).await;
     session.close().await;
-    let (snapshot, profiles) = estate?;
+    let crate::snapshot::Estate {
+        snapshot, profiles, ..
+    } = estate?;
     if snapshot.organization.id != plan.organization_id {
         return Err(Error::new(
             ErrorKind::InvalidInput,

@@ -6,6 +6,7 @@
 //! [`Snapshot`] with the project's own SCP evaluator ([`against`]). It is
 //! pure: it must not call AWS (the command reads the organization) nor print.
 
+mod console;
 mod parse;
 
 pub use parse::{Denial, DenyKind, EXAMPLE, UnreadableText, parse};
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{InferenceProfile, arn_region};
+use crate::paths::{BedrockPath, Fence, catalog};
 use crate::plan::companion::COMPANION_NAME;
 use crate::policy::{self, Decision, Level, Request, ScpError};
 use crate::regions::UNSPECIFIED;
@@ -77,6 +79,8 @@ pub struct ProfileInvolved {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
     pub denial: Denial,
+    /// The Bedrock path the denied action belongs to (docs/bedrock-paths.md).
+    pub path: Option<BedrockPath>,
     /// The account's name and OU path, when it is in the organization.
     pub account_name: Option<String>,
     pub ou_path: Option<String>,
@@ -91,8 +95,10 @@ pub struct Explanation {
 
 /// The message alone, without an organization to judge it against.
 pub fn offline(denial: Denial) -> Explanation {
+    let path = denial.action.as_deref().and_then(BedrockPath::of_action);
     let mut e = Explanation {
         denial,
+        path,
         account_name: None,
         ou_path: None,
         verdict: None,
@@ -101,7 +107,62 @@ pub fn offline(denial: Denial) -> Explanation {
         notes: Vec::new(),
     };
     e.fix = fix_from_message(&e.denial);
+    if e.path == Some(BedrockPath::Guardrails) {
+        let model_call = e.denial.operation.as_deref().is_some_and(|op| {
+            matches!(
+                op,
+                "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream"
+            )
+        });
+        e.notes.push(if model_call {
+            format!(
+                "the {} call was stopped by its guardrail's cross-Region evaluation: a guardrail attached to the call, or one the account enforces on every model call (ListEnforcedGuardrailsConfiguration); every such call fails until the guardrail profile's destinations are allowed",
+                e.denial.operation.as_deref().unwrap_or_default()
+            )
+        } else {
+            "the same denial stops every model call this guardrail is attached to, and every model call of the account when the guardrail is enforced (ListEnforcedGuardrailsConfiguration)".to_string()
+        });
+    }
     e
+}
+
+/// The `ctmigrate plan` flags that make the denied path work for `account`.
+fn plan_args(e: &Explanation, account: &str) -> String {
+    let d = &e.denial;
+    let inference_geo = e
+        .verdict
+        .as_ref()
+        .and_then(|v| v.profile.as_deref())
+        .and_then(|p| p.split_once('.'))
+        .map(|(g, _)| g.to_string());
+    // A guardrail or data-automation profile names its geography too.
+    let path_profile = d.profile.as_deref().filter(|_| {
+        e.path
+            .is_some_and(|p| p.fence() != Fence::InferenceProfileKey)
+    });
+    let geo = inference_geo.or_else(|| {
+        path_profile
+            .and_then(|p| p.split_once('.'))
+            .map(|(g, _)| g.to_string())
+    });
+    let mut args = match geo.as_deref() {
+        Some("global") => "--inference-profile global --allow-global".to_string(),
+        Some(g) => format!("--inference-profile {g}"),
+        None => "--inference-profile GEO".to_string(),
+    };
+    match e.path {
+        Some(BedrockPath::Batch) => args.push_str(" --batch-inference"),
+        Some(BedrockPath::Guardrails) => args.push_str(&format!(
+            " --guardrail-profile {}",
+            path_profile.unwrap_or("ID")
+        )),
+        Some(BedrockPath::DataAutomation) => args.push_str(&format!(
+            " --data-automation-profile {}",
+            path_profile.unwrap_or("ID")
+        )),
+        Some(BedrockPath::Inference) | None => {}
+    }
+    format!("{args} --permitted-account {account}")
 }
 
 /// Judges `denial` against the organization in `s` (with the inference
@@ -203,6 +264,45 @@ pub fn against(
             destinations,
             blocked,
         });
+    }
+    // A guardrail or data-automation profile: its documented destinations.
+    if let (Some(path), Some(id)) = (e.path, d.profile.as_deref())
+        && let Fence::ProfileResource { resource_type } = path.fence()
+    {
+        let sources = catalog::sources(path, id);
+        let governed: Vec<String> = sources
+            .iter()
+            .filter(|r| s.landing_zone.governed_regions.contains(r))
+            .cloned()
+            .collect();
+        let sources = if governed.is_empty() {
+            sources
+        } else {
+            governed
+        };
+        let mut destinations: Vec<String> = sources
+            .iter()
+            .filter_map(|src| catalog::destinations(path, id, src))
+            .flat_map(|d| d.regions)
+            .collect();
+        destinations.sort();
+        destinations.dedup();
+        let blocked = destinations
+            .iter()
+            .filter(|dest| {
+                let arn = format!("arn:aws:bedrock:{dest}:{account}:{resource_type}/{id}");
+                !chain.evaluate(&request(dest, &arn, None), s).is_allow()
+            })
+            .cloned()
+            .collect();
+        if !destinations.is_empty() {
+            e.profiles.push(ProfileInvolved {
+                id: id.to_string(),
+                source_regions: sources,
+                destinations,
+                blocked,
+            });
+        }
     }
     if candidates.is_empty() && d.model.is_some() && requested != UNSPECIFIED {
         e.notes.push(format!(
@@ -439,10 +539,10 @@ fn fix(s: &Snapshot, e: &Explanation) -> Vec<String> {
         .as_deref()
         .and_then(|p| p.split_once('.'))
         .map(|(g, _)| g.to_string());
-    let profile_flag = match geo.as_deref() {
-        Some("global") => "--inference-profile global --allow-global".to_string(),
-        Some(g) => format!("--inference-profile {g}"),
-        None => "--inference-profile GEO".to_string(),
+    let args = plan_args(e, account);
+    let what = match e.path {
+        Some(p) if p != BedrockPath::Inference => p.title(),
+        _ => "Bedrock inference",
     };
     if v.allowed {
         out.push(if d.kind.blames_scp() {
@@ -476,21 +576,24 @@ fn fix(s: &Snapshot, e: &Explanation) -> Vec<String> {
         seen.push(b.denier);
         out.push(match b.denier {
             Denier::LandingZoneRegionDeny => format!(
-                "the landing-zone region deny ({}, Sid GRREGIONDENY, on {}) blocks every Region outside the governed ones ({}) and takes no exceptions: move to the OU-level region deny CT.MULTISERVICE.PV.1 with Bedrock inference exempted. Plan it with `ctmigrate plan {profile_flag} --permitted-account {account}`",
+                "the landing-zone region deny ({}, Sid GRREGIONDENY, on {}) blocks every Region outside the governed ones ({}) and takes no exceptions: move to the OU-level region deny CT.MULTISERVICE.PV.1 with {what} exempted. Plan it with `ctmigrate plan {args}`",
                 b.policy_name,
                 b.target_name,
                 s.landing_zone.governed_regions.join(", ")
             ),
             Denier::Pv1 => format!(
-                "CT.MULTISERVICE.PV.1 on {} does not exempt {}: add the Bedrock inference actions to its ExemptedActions (UpdateEnabledControl), with the companion SCP keeping Bedrock fenced; `ctmigrate plan {profile_flag} --permitted-account {account}` plans exactly that",
+                "CT.MULTISERVICE.PV.1 on {} does not exempt {}: add the actions of {what} to its ExemptedActions (UpdateEnabledControl), with the companion SCP keeping Bedrock fenced; `ctmigrate plan {args}` plans exactly that",
                 b.target_name,
                 d.action.as_deref().unwrap_or("the action")
             ),
             Denier::Companion => format!(
-                "ctmigrate's companion SCP ({} on {}) denies Bedrock inference outside the allowed Regions to this account or profile: if {account} should use {}, plan again with `--permitted-account {account}` and `{profile_flag}`, then apply",
+                "ctmigrate's companion SCP ({} on {}) denies {what} outside the allowed Regions to this account or profile: if {account} should use {}, plan again with `ctmigrate plan {args}` (or --from-plan with the last plan and the flags it lacks), then apply",
                 b.policy_name,
                 b.target_name,
-                v.profile.as_deref().unwrap_or("this profile")
+                v.profile
+                    .as_deref()
+                    .or(d.profile.as_deref())
+                    .unwrap_or("this profile")
             ),
             Denier::CustomerScp => format!(
                 "the SCP {} ({}){} on {} denies it: that is your organization's own policy; ask its owner to change that statement (exempt the action, or allow the Region it was called in)",

@@ -1,6 +1,7 @@
-//! Reads an access-denied message in the shapes AWS prints it (console, AWS
-//! CLI, the SDKs' exception strings, JSON logs with escapes, wrapped lines)
-//! into a [`Denial`]. Pure text work: it must not look at an organization.
+//! Reads an access-denied message in the shapes AWS prints it (the
+//! console's panel, through [`super::console`]; the AWS CLI, the SDKs'
+//! exception strings, JSON logs with escapes, wrapped lines) into a
+//! [`Denial`]. Pure text work: it must not look at an organization.
 
 use serde::Serialize;
 
@@ -163,6 +164,11 @@ pub struct UnreadableText(&'static str);
 /// Reads `text`. Fails, saying what is missing, when it is not an
 /// access-denied message this understands.
 pub fn parse(text: &str) -> Result<Denial, UnreadableText> {
+    if super::console::is_console(text)
+        && let Some(panel) = super::console::read(text)
+    {
+        return Ok(super::console::denial(panel, bedrock_facts));
+    }
     let text = normalise(text);
     if text.is_empty() {
         return Err(UnreadableText("the text is empty"));
@@ -280,7 +286,7 @@ fn account_of(arn: &str) -> Option<String> {
 /// (Region, model, profile) of a Bedrock model or inference-profile ARN.
 /// A foundation-model ARN without a Region is the global profile's leg,
 /// evaluated with `aws:RequestedRegion` = `unspecified`.
-fn bedrock_facts(arn: &str) -> (Option<String>, Option<String>, Option<String>) {
+pub(super) fn bedrock_facts(arn: &str) -> (Option<String>, Option<String>, Option<String>) {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.len() < 6 || parts[2] != "bedrock" {
         return (None, None, None);
@@ -293,6 +299,12 @@ fn bedrock_facts(arn: &str) -> (Option<String>, Option<String>, Option<String>) 
             Some(model.to_string()),
             None,
         );
+    }
+    // A guardrail or data-automation profile: the profile, no model.
+    for prefix in ["guardrail-profile/", "data-automation-profile/"] {
+        if let Some(id) = rest.strip_prefix(prefix) {
+            return (region, None, Some(id.to_string()));
+        }
     }
     for prefix in ["inference-profile/", "application-inference-profile/"] {
         if let Some(id) = rest.strip_prefix(prefix) {

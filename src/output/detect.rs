@@ -285,6 +285,10 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
         ));
     }
 
+    if let Some(found) = &r.bedrock_paths {
+        render_paths(found, &r.caller.account, out, &mut s);
+    }
+
     heading(out, &mut s, "Quotas");
     s.push_str(&format!(
         "  {} SCPs attached per target, {} characters per SCP\n",
@@ -302,4 +306,94 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
         }
     }
     s
+}
+
+/// Where a path's destinations stand today, in a few words.
+fn today(out: &Output, blocked: &[String], known: bool) -> String {
+    if !known {
+        out.paint(Tone::Warn, "destinations unknown")
+    } else if blocked.is_empty() {
+        out.paint(Tone::Good, "works today")
+    } else {
+        format!(
+            "{} {}",
+            out.paint(Tone::Bad, "blocked today:"),
+            blocked.join(", ")
+        )
+    }
+}
+
+/// The Bedrock paths beyond model inference the account uses.
+fn render_paths(
+    found: &crate::paths::found::FoundUse,
+    account: &str,
+    out: &Output,
+    s: &mut String,
+) {
+    heading(
+        out,
+        s,
+        &format!("Bedrock paths beyond model inference (account {account})"),
+    );
+    if !found.any() {
+        s.push_str("  nothing that crosses Regions\n");
+    }
+    for g in &found.guardrails {
+        s.push_str(&format!(
+            "  guardrail {} ({}) via {}\n    {}\n",
+            g.name,
+            g.region,
+            g.profile_id,
+            today(out, &g.blocked_destinations, !g.destinations.is_empty())
+        ));
+    }
+    for e in &found.enforced_guardrails {
+        let via = e
+            .profile_id
+            .as_deref()
+            .map(|p| format!("\n    via {p}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  enforced guardrail {} v{} ({}, on every model call){via}\n    {}\n",
+            crate::model::arn_id(&e.guardrail_arn),
+            e.guardrail_version,
+            e.region,
+            if e.profile_id.is_some() {
+                today(out, &e.blocked_destinations, true)
+            } else {
+                "stays in its Region".to_string()
+            }
+        ));
+    }
+    for j in &found.batch_jobs {
+        s.push_str(&format!(
+            "  batch job {} ({}, {})\n    via {}\n    {}\n",
+            j.name,
+            j.region,
+            j.status,
+            j.model_id,
+            today(out, &j.blocked_destinations, !j.destinations.is_empty())
+        ));
+    }
+    if found.regional_guardrails + found.regional_batch_jobs > 0 {
+        s.push_str(&format!(
+            "  in their own Region: {} guardrail(s), {} batch job(s)\n",
+            found.regional_guardrails, found.regional_batch_jobs
+        ));
+    }
+    if let Some(line) = found.unreadable_summary() {
+        s.push_str(&format!("  {} {line}\n", out.paint(Tone::Warn, "!")));
+    }
+    let needed = found.needed();
+    let mut flags: Vec<String> = needed
+        .guardrail_profiles
+        .iter()
+        .map(|p| format!("--guardrail-profile {p}"))
+        .collect();
+    if needed.batch {
+        flags.push("--batch-inference".into());
+    }
+    if !flags.is_empty() {
+        s.push_str(&format!("  plan with {}\n", flags.join(" ")));
+    }
 }

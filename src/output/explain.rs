@@ -44,6 +44,9 @@ pub fn render_explanation(e: &Explanation, out: &Output) -> String {
     if let Some(op) = &d.operation {
         facts.push(("operation", op.clone()));
     }
+    if let Some(path) = e.path {
+        facts.push(("Bedrock path", path.title().to_string()));
+    }
     if let Some(r) = &d.region {
         facts.push((
             "Region",
@@ -111,13 +114,21 @@ pub fn render_explanation(e: &Explanation, out: &Output) -> String {
 
     if !e.profiles.is_empty() {
         t.push('\n');
-        t.push_str(&format!(
-            "{}\n",
-            b("Inference profiles that send this model there:")
-        ));
+        let (title, read) = match e.path {
+            Some(crate::paths::BedrockPath::Guardrails) => (
+                "Guardrail profiles that send guardrail evaluation there:",
+                "sources",
+            ),
+            Some(crate::paths::BedrockPath::DataAutomation) => (
+                "Data-automation profiles that send processing there:",
+                "sources",
+            ),
+            _ => ("Inference profiles that send this model there:", "read in"),
+        };
+        t.push_str(&format!("{}\n", b(title)));
         for p in &e.profiles {
             t.push_str(&format!(
-                "  {} (read in {})\n    destinations: {}\n    denied today: {}\n",
+                "  {} ({read} {})\n    destinations: {}\n    denied today: {}\n",
                 p.id,
                 p.source_regions.join(", "),
                 p.destinations.join(", "),

@@ -7,7 +7,7 @@ use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
 
 use crate::error::{Error, ErrorKind};
 use crate::plan::CompanionMode;
-use crate::wizard::{AccountChoice, ProfileChoice, Prompter};
+use crate::wizard::{AccountChoice, PathChoice, ProfileChoice, Prompter};
 
 /// Asks on the terminal.
 pub struct Terminal {
@@ -89,6 +89,31 @@ impl Prompter for Terminal {
             }
             eprintln!("Choose at least one profile (space selects).");
         }
+    }
+
+    fn paths(&mut self, choices: &[PathChoice]) -> Result<Vec<String>, Error> {
+        for c in choices.iter().filter(|c| c.found.is_some()) {
+            eprintln!(
+                "  {}: {}",
+                c.profile.as_deref().unwrap_or(c.path.name()),
+                c.found.as_deref().unwrap_or_default()
+            );
+        }
+        let items: Vec<String> = choices
+            .iter()
+            .map(|c| match &c.profile {
+                Some(p) => format!("{:<16} {p}", c.path.name()),
+                None => format!("{:<16} {}", c.path.name(), c.path.actions().join(", ")),
+            })
+            .collect();
+        let defaults: Vec<bool> = choices.iter().map(|c| c.preselected).collect();
+        let picked = MultiSelect::with_theme(&*self.theme)
+            .with_prompt("Which other Bedrock paths must work? (found in use: pre-selected)")
+            .items(&items)
+            .defaults(&defaults)
+            .interact()
+            .map_err(prompt_error)?;
+        Ok(picked.into_iter().map(|i| choices[i].key.clone()).collect())
     }
 
     fn allow_global(&mut self, explanation: &str) -> Result<bool, Error> {

@@ -40,6 +40,7 @@ fn default_plan() -> plan::Plan {
     plan::build(PlanRequest {
         snapshot: &e.snapshot,
         profiles: &e.profiles,
+        bedrock_use: &e.bedrock_use,
         inputs: PlanInputs {
             inference_profiles: vec!["us".into()],
             permitted_accounts: vec!["666666666667".into()],

@@ -7,6 +7,8 @@
 use serde_json::{Value, json};
 
 use super::inputs::CompanionMode;
+use super::model::{Decisions, PathDecision};
+use crate::paths::{BedrockPath, Fence};
 use crate::regions::UNSPECIFIED;
 
 /// The companion SCP's name (fixed: one per organization, found by name).
@@ -71,21 +73,50 @@ pub fn profile_arn_pattern(requested: &str) -> String {
 /// Inputs of the companion document.
 pub struct CompanionSpec<'a> {
     pub mode: CompanionMode,
+    /// Every exempted Bedrock action.
     pub actions: &'a [String],
     pub allowed_regions: &'a [String],
     pub permitted_accounts: &'a [String],
     pub approved_profile_arns: &'a [String],
     pub global_allowed: bool,
+    /// The paths the plan makes work; those fenced by resource (guardrail
+    /// and data-automation profiles) get statements of their own.
+    pub paths: &'a [PathDecision],
+}
+
+/// Whether the companion fences `action` by `bedrock:InferenceProfileArn`
+/// (the inference actions, batch, and any other Bedrock action asked for),
+/// rather than by the profile named as the resource.
+pub fn keyed_by_inference_profile(action: &str) -> bool {
+    BedrockPath::of_action(action).is_none_or(|p| p.fence() == Fence::InferenceProfileKey)
+}
+
+/// The Sid part naming a path fenced by resource.
+fn resource_sid(path: BedrockPath) -> &'static str {
+    match path {
+        BedrockPath::DataAutomation => "DataAutomation",
+        _ => "Guardrail",
+    }
 }
 
 /// The minified policy document.
 pub fn document(spec: &CompanionSpec<'_>) -> String {
+    let all_actions = spec.actions;
+    let inference_actions: Vec<String> = all_actions
+        .iter()
+        .filter(|a| keyed_by_inference_profile(a))
+        .cloned()
+        .collect();
+    let spec = &CompanionSpec {
+        actions: &inference_actions,
+        ..*spec
+    };
     let mut statements: Vec<Value> = Vec::new();
     if spec.mode.needs_accounts() {
         statements.push(json!({
             "Sid": "CtmigrateBedrockPermittedAccountsOnly",
             "Effect": "Deny",
-            "Action": spec.actions,
+            "Action": all_actions,
             "Resource": "*",
             "Condition": {"StringNotEquals": {
                 "aws:RequestedRegion": spec.allowed_regions,
@@ -120,6 +151,38 @@ pub fn document(spec: &CompanionSpec<'_>) -> String {
             }
         }));
     }
+    // Paths fenced by resource: their requests carry no
+    // `bedrock:InferenceProfileArn` (a negated operator on it would deny
+    // them all), but name the profile as the resource in each destination.
+    for decision in spec.paths {
+        let Fence::ProfileResource { .. } = decision.path.fence() else {
+            continue;
+        };
+        let (sid, not_resource) = match spec.mode {
+            CompanionMode::Accounts => (
+                format!(
+                    "CtmigrateBedrock{}ProfilesOnly",
+                    resource_sid(decision.path)
+                ),
+                decision.path.any_profile_arn().into_iter().collect(),
+            ),
+            CompanionMode::Profiles | CompanionMode::Strict => (
+                format!(
+                    "CtmigrateBedrockApproved{}ProfilesOnly",
+                    resource_sid(decision.path)
+                ),
+                decision.approved_arns.clone(),
+            ),
+        };
+        let not_resource: Vec<String> = not_resource;
+        statements.push(json!({
+            "Sid": sid,
+            "Effect": "Deny",
+            "Action": decision.actions,
+            "NotResource": not_resource,
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": spec.allowed_regions}}
+        }));
+    }
     if !spec.global_allowed {
         // The Region-less leg of global routing, whatever profile ARN
         // carries it (an application profile copied from a `global.` one
@@ -137,13 +200,13 @@ pub fn document(spec: &CompanionSpec<'_>) -> String {
 
 /// What the companion lets through outside the allowed Regions, stated
 /// from the decisions (the mode, the permitted accounts, the approved
-/// profiles, global routing), for the plan, the proof and the docs.
-pub fn promise(
-    mode: CompanionMode,
-    permitted_accounts: &[String],
-    approved_profile_arns: &[String],
-    global_allowed: bool,
-) -> String {
+/// profiles, global routing, the paths), for the plan, the proof and the docs.
+pub fn promise(d: &Decisions) -> String {
+    let (mode, permitted_accounts, approved_profile_arns) = (
+        d.companion_mode,
+        &d.permitted_accounts,
+        &d.approved_profile_arns,
+    );
     let accounts = if permitted_accounts.is_empty() {
         "no account (none is permitted)".to_string()
     } else {
@@ -171,13 +234,46 @@ pub fn promise(
             format!("{accounts} may run Bedrock inference, and {profiles}")
         }
     };
-    let global = if global_allowed {
+    let mut others = Vec::new();
+    for p in &d.paths {
+        match p.path {
+            BedrockPath::Inference => {}
+            BedrockPath::Batch => others.push(
+                "batch inference (CreateModelInvocationJob) is fenced like model inference"
+                    .to_string(),
+            ),
+            BedrockPath::Guardrails | BedrockPath::DataAutomation => {
+                let what = match p.path {
+                    BedrockPath::Guardrails => "guardrail evaluation (ApplyGuardrail)",
+                    _ => "Bedrock Data Automation (InvokeDataAutomationAsync)",
+                };
+                let whom = match mode {
+                    CompanionMode::Accounts => format!("{accounts}, on any of its profiles"),
+                    CompanionMode::Profiles => format!(
+                        "every account, only on the approved profiles {}",
+                        p.approved_arns.join(", ")
+                    ),
+                    CompanionMode::Strict => format!(
+                        "{accounts}, only on the approved profiles {}",
+                        p.approved_arns.join(", ")
+                    ),
+                };
+                others.push(format!("{what} is allowed to {whom}"));
+            }
+        }
+    }
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", others.join("; "))
+    };
+    let global = if d.global_allowed {
         "the Region-less leg of global routing (`aws:RequestedRegion` = `unspecified`) is allowed where the rest of this is (`--allow-global`)"
     } else {
         "the Region-less leg of global routing (`aws:RequestedRegion` = `unspecified`) is denied whatever the profile"
     };
     format!(
-        "outside the allowed Regions, {who}; a direct call to a model (no inference profile) is denied for every account; {global}"
+        "outside the allowed Regions, {who}; a direct call to a model (no inference profile) is denied for every account{others}; {global}"
     )
 }
 
@@ -214,6 +310,7 @@ mod tests {
             permitted_accounts: &accounts,
             approved_profile_arns: &profiles,
             global_allowed: global,
+            paths: &[],
         })
     }
 

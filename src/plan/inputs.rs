@@ -55,6 +55,18 @@ pub struct PlanInputs {
     /// Explicit consent for `global.` profiles (their requests carry `aws:RequestedRegion = "unspecified"`).
     #[serde(default)]
     pub allow_global: bool,
+    /// Batch inference (`CreateModelInvocationJob`) through the approved
+    /// inference profiles must work too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub batch_inference: bool,
+    /// Guardrail profiles (`us.guardrail.v1:0`) whose guardrails must work:
+    /// guardrail evaluation in their destination Regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrail_profiles: Vec<String>,
+    /// Data-automation profiles (`us.data-automation-v1`) Bedrock Data
+    /// Automation must work through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_automation_profiles: Vec<String>,
     /// 12-digit account ids allowed to run inference outside the allowed Regions.
     #[serde(default)]
     pub permitted_accounts: Vec<String>,
@@ -87,6 +99,9 @@ impl Default for PlanInputs {
         PlanInputs {
             inference_profiles: Vec::new(),
             allow_global: false,
+            batch_inference: false,
+            guardrail_profiles: Vec::new(),
+            data_automation_profiles: Vec::new(),
             permitted_accounts: Vec::new(),
             companion_mode: CompanionMode::default(),
             exempt_actions: Vec::new(),
@@ -298,6 +313,32 @@ impl PlanInputs {
                 ));
             }
         }
+        for g in &self.guardrail_profiles {
+            if !crate::paths::is_guardrail_profile_id(g) {
+                return Err(err(
+                    "guardrail_profiles",
+                    format!("`{g}` is not a guardrail profile id"),
+                    &format!(
+                        "write the id as a guardrail's crossRegionDetails.guardrailProfileId gives it: {}",
+                        crate::paths::catalog::known(crate::paths::BedrockPath::Guardrails)
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        for d in &self.data_automation_profiles {
+            if !crate::paths::is_data_automation_profile_id(d) {
+                return Err(err(
+                    "data_automation_profiles",
+                    format!("`{d}` is not a data-automation profile id"),
+                    &format!(
+                        "write the id as the profile's ARN ends: {}",
+                        crate::paths::catalog::known(crate::paths::BedrockPath::DataAutomation)
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
         for a in &self.permitted_accounts {
             if !is_account_id(a) {
                 return Err(err(
@@ -363,10 +404,29 @@ impl PlanInputs {
         Ok(())
     }
 
+    /// The Bedrock paths these inputs ask for, in plan order (model
+    /// inference always).
+    pub fn paths(&self) -> Vec<crate::paths::BedrockPath> {
+        use crate::paths::BedrockPath;
+        let mut out = vec![BedrockPath::Inference];
+        if self.batch_inference {
+            out.push(BedrockPath::Batch);
+        }
+        if !self.guardrail_profiles.is_empty() {
+            out.push(BedrockPath::Guardrails);
+        }
+        if !self.data_automation_profiles.is_empty() {
+            out.push(BedrockPath::DataAutomation);
+        }
+        out
+    }
+
     /// Sorted, de-duplicated copies of the lists (so equal intents plan equally).
     pub fn normalised(mut self) -> PlanInputs {
         for list in [
             &mut self.inference_profiles,
+            &mut self.guardrail_profiles,
+            &mut self.data_automation_profiles,
             &mut self.permitted_accounts,
             &mut self.exempt_actions,
             &mut self.accept_loosened,

@@ -155,7 +155,7 @@ pub fn markdown(p: &Plan) -> String {
 
     s.push_str("## Summary\n\n");
     if !p.migration_needed {
-        s.push_str("No requested inference profile needs a destination Region that the landing-zone region deny blocks today. There is nothing to change.\n\n");
+        s.push_str("No requested inference, guardrail or data-automation profile needs a destination Region that the landing-zone region deny blocks today. There is nothing to change.\n\n");
     } else {
         s.push_str(&format!(
             "- Enable (or update) CT.MULTISERVICE.PV.1 on {} registered first-tier OU(s) with `AllowedRegions` {} and `ExemptedActions` {}.\n",
@@ -217,6 +217,56 @@ pub fn markdown(p: &Plan) -> String {
     }
     s.push('\n');
 
+    if !d.paths.is_empty() {
+        s.push_str("## Bedrock paths\n\nEach path that must work, the actions it adds to PV.1's `ExemptedActions`, and why (docs/bedrock-paths.md):\n\n| path | actions | why | fenced by | source |\n|---|---|---|---|---|\n");
+        for pd in &d.paths {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | <{}> |\n",
+                pd.path.title(),
+                list(&pd.actions),
+                pd.why,
+                pd.fenced_by,
+                pd.documentation
+            ));
+        }
+        let extra: Vec<&String> = d
+            .exempted_actions
+            .iter()
+            .filter(|a| !d.paths.iter().any(|pd| pd.actions.contains(a)))
+            .collect();
+        if !extra.is_empty() {
+            s.push_str(&format!(
+                "\nAlso exempted because the plan was asked to (`--exempt-action`): {}.\n",
+                extra
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if !p.path_profiles.is_empty() {
+        s.push_str("\nGuardrail and data-automation profiles: no AWS API lists their destinations, so they come from ctmigrate's catalog of the Bedrock User Guide's tables (`documented`: read from the table; `inferred`: a source Region the table's geography implies).\n\n| profile | path | source Regions | destination Regions | from | works today | blocked today |\n|---|---|---|---|---|---|---|\n");
+        for pr in &p.path_profiles {
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+                pr.id,
+                pr.path,
+                pr.source_regions.join(", "),
+                pr.destination_regions.join(", "),
+                pr.source,
+                if pr.works_today { "yes" } else { "no" },
+                if pr.blocked_destinations.is_empty() {
+                    "-".to_string()
+                } else {
+                    pr.blocked_destinations.join(", ")
+                }
+            ));
+        }
+    }
+    if !d.paths.is_empty() {
+        s.push('\n');
+    }
     s.push_str("## What changes and what does not\n\n");
     let loosened = loosened(p);
     s.push_str(&format!(
@@ -240,12 +290,7 @@ pub fn markdown(p: &Plan) -> String {
     s.push_str(&format!(
         "- **Companion mode**: {} Exactly: {}.\n",
         mode_text(d.companion_mode),
-        super::companion::promise(
-            d.companion_mode,
-            &d.permitted_accounts,
-            &d.approved_profile_arns,
-            d.global_allowed
-        )
+        super::companion::promise(d)
     ));
     s.push_str(&format!(
         "- **Permitted accounts**: {}.\n",

@@ -7,7 +7,6 @@
 
 pub mod action;
 mod build;
-mod catalog;
 pub mod companion;
 mod deny_diff;
 mod diff;

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::action::Action;
 use super::inputs::{CompanionMode, PlanInputs};
+use crate::paths::BedrockPath;
 
 /// Version of the plan format; bumped for any change a reader must adapt to.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -38,6 +39,10 @@ pub struct Plan {
     pub inputs: PlanInputs,
     pub decisions: Decisions,
     pub profiles: Vec<ProfileAssessment>,
+    /// The guardrail and data-automation profiles the plan approves, with
+    /// their destinations from the documented catalog. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path_profiles: Vec<ProfileAssessment>,
     pub targets: Vec<TargetPlan>,
     pub not_changed: NotChanged,
     pub companion: CompanionScp,
@@ -57,6 +62,10 @@ pub struct Decisions {
     pub allowed_regions_source: String,
     /// PV.1's `ExemptedActions`.
     pub exempted_actions: Vec<String>,
+    /// The Bedrock paths that must work, each with the actions it adds to
+    /// `exempted_actions` and why. Absent in plans made before 0.3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathDecision>,
     /// PV.1's `ExemptedPrincipalArns`: what the landing-zone deny exempts beyond Control Tower's roles.
     pub exempted_principal_arns: Vec<String>,
     pub companion_mode: CompanionMode,
@@ -82,6 +91,24 @@ pub struct Decisions {
     pub landing_zone_latest_version: String,
 }
 
+/// One Bedrock path a plan makes work, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathDecision {
+    pub path: BedrockPath,
+    /// The actions it needs exempted (and fenced) in every destination Region.
+    pub actions: Vec<String>,
+    pub why: String,
+    /// How the companion tells an approved request from another.
+    pub fenced_by: String,
+    /// For a path fenced by resource: the profile ARN patterns allowed
+    /// outside the allowed Regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_arns: Vec<String>,
+    /// The page the path is modelled on.
+    pub documentation: String,
+}
+
 /// One requested inference profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +130,10 @@ pub struct ProfileAssessment {
     /// was copied from, whose destinations it routes to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<String>,
+    /// The path the profile serves: `inference` (absent) for inference
+    /// profiles, `guardrails` or `data-automation` in `path_profiles`.
+    #[serde(default, skip_serializing_if = "BedrockPath::is_inference")]
+    pub path: BedrockPath,
 }
 
 /// What happens on one registered first-tier OU.

@@ -222,10 +222,17 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             Ok((profile_json(world, region, p), Vec::new()))
         }
         "CreateInferenceProfile" => create(world, call),
-        other => Err(ApiError::new(
-            400,
-            "ValidationException",
-            format!("The ctmigrate sandbox does not emulate Bedrock operation `{other}`."),
-        )),
+        other => {
+            if let Some(result) =
+                super::guardrails::handle(world, call).or_else(|| super::batch::handle(world, call))
+            {
+                return result;
+            }
+            Err(ApiError::new(
+                400,
+                "ValidationException",
+                format!("The ctmigrate sandbox does not emulate Bedrock operation `{other}`."),
+            ))
+        }
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! It plays AWS. It owns its estate (`world`, `seed`), persistence (`store`),
 //! wire protocols (`server`), the service rules (`organizations`,
-//! `controltower`, `catalog`, `bedrock`, `sts`), fault injection (`faults`),
+//! `controltower`, `catalog`, `bedrock` with `guardrails` and `batch`, `sts`),
+//! fault injection (`faults`),
 //! and the human's console step (`console_region_deny`). It imports nothing
 //! from `plan`, `policy` or `aws`, and they import nothing from it: the tool
 //! reaches it only through the aws-sdk adapter with an endpoint override.
@@ -14,11 +15,13 @@
 //! registered first-tier OU after it).
 
 mod baselines;
+mod batch;
 mod bedrock;
 mod catalog;
 pub mod console;
 mod controltower;
 mod faults;
+mod guardrails;
 mod organizations;
 mod seed;
 mod server;

@@ -14,7 +14,16 @@ use super::templates;
 use super::world::*;
 
 /// Names of the scenarios `sandbox reset --scenario` accepts.
-pub const SCENARIOS: [&str; 4] = ["default", "wide", "no-control-tower", "no-organization"];
+pub const SCENARIOS: [&str; 5] = [
+    "default",
+    "wide",
+    "enforced-guardrail",
+    "no-control-tower",
+    "no-organization",
+];
+
+/// The id of the seeded cross-Region guardrail.
+const SEEDED_GUARDRAIL_ID: &str = "sbxgr0support1";
 
 /// Registered first-tier OUs in the `wide` scenario (the apply benchmark's estate).
 pub const WIDE_FIRST_TIER_OUS: usize = 50;
@@ -109,6 +118,18 @@ pub fn scenario(name: &str, settings: Settings) -> Option<World> {
             }
             world.set_region_deny(true);
         }
+        "enforced-guardrail" => {
+            // The default estate, with the management account enforcing its
+            // cross-Region guardrail on every model call in us-east-1.
+            world.enforced_guardrails.push(EnforcedGuardrail {
+                config_id: "sbxcfg000001".into(),
+                account: MGMT.into(),
+                region: "us-east-1".into(),
+                guardrail_id: SEEDED_GUARDRAIL_ID.into(),
+                guardrail_version: "1".into(),
+                created_ms: (T0 + 3 * 86_400) * 1000,
+            });
+        }
         "no-control-tower" => {
             world.landing_zone = None;
             world.baselines.clear();
@@ -143,6 +164,54 @@ pub fn scenario(name: &str, settings: Settings) -> Option<World> {
     Some(world)
 }
 
+/// The management account's guardrails: one through the US guardrail
+/// profile in us-east-1, one without a profile in ap-northeast-1.
+fn guardrails() -> Vec<Guardrail> {
+    vec![
+        Guardrail {
+            id: SEEDED_GUARDRAIL_ID.into(),
+            name: "support-chat".into(),
+            account: MGMT.into(),
+            region: "us-east-1".into(),
+            profile_id: Some("us.guardrail.v1:0".into()),
+            created_ms: (T0 + 2 * 86_400) * 1000,
+        },
+        Guardrail {
+            id: "sbxgr0tokyo01".into(),
+            name: "internal-tools".into(),
+            account: MGMT.into(),
+            region: HOME.into(),
+            profile_id: None,
+            created_ms: (T0 + 2 * 86_400) * 1000,
+        },
+    ]
+}
+
+/// The management account's batch jobs: one through the `us.` profile in
+/// us-east-1 (failed under the region deny), one on a model in Tokyo.
+fn batch_jobs() -> Vec<BatchJob> {
+    vec![
+        BatchJob {
+            id: "sbxjob0nightly1".into(),
+            name: "nightly-ticket-summaries".into(),
+            account: MGMT.into(),
+            region: "us-east-1".into(),
+            model_id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            status: "Failed".into(),
+            submitted_ms: (T0 + 5 * 86_400) * 1000,
+        },
+        BatchJob {
+            id: "sbxjob0tokyo01".into(),
+            name: "weekly-report".into(),
+            account: MGMT.into(),
+            region: HOME.into(),
+            model_id: "anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            status: "Completed".into(),
+            submitted_ms: (T0 + 5 * 86_400) * 1000,
+        },
+    ]
+}
+
 fn base_world(settings: Settings) -> World {
     let mut w = World {
         state_version: STATE_VERSION,
@@ -167,6 +236,9 @@ fn base_world(settings: Settings) -> World {
         catalog: catalog(),
         inference_profiles: inference_profiles(),
         application_profiles: Vec::new(),
+        guardrails: guardrails(),
+        enforced_guardrails: Vec::new(),
+        batch_jobs: batch_jobs(),
         callers: vec![
             Caller {
                 access_key_id: "ASIASANDBOXMEMBER001".into(),

@@ -259,6 +259,16 @@ async fn handle(
                 "GetInferenceProfile".to_string()
             } else if method == hyper::Method::POST && path == "/inference-profiles" {
                 "CreateInferenceProfile".to_string()
+            } else if method == hyper::Method::GET && path == "/guardrails" {
+                "ListGuardrails".to_string()
+            } else if method == hyper::Method::GET && path.starts_with("/guardrails/") {
+                "GetGuardrail".to_string()
+            } else if method == hyper::Method::POST && path == "/guardrails" {
+                "CreateGuardrail".to_string()
+            } else if method == hyper::Method::GET && path == "/enforcedGuardrailsConfiguration" {
+                "ListEnforcedGuardrailsConfiguration".to_string()
+            } else if method == hyper::Method::GET && path == "/model-invocation-jobs" {
+                "ListModelInvocationJobs".to_string()
             } else {
                 format!("{method} {path}")
             };

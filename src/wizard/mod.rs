@@ -1,6 +1,7 @@
 //! The guided session's choices, computed from what was read (pure): the
 //! inference profiles to offer, grouped by geography with what they reach and
-//! whether that works today; the accounts to offer, grouped by OU; the
+//! whether that works today; the other Bedrock paths, pre-selected from
+//! what the account uses; the accounts to offer, grouped by OU; the
 //! companion modes with a line each. The questions go through [`Prompter`];
 //! the session's flow is [`session`]. Apart from that flow, it must not
 //! print or call AWS.
@@ -8,11 +9,13 @@
 pub mod prompter;
 pub mod session;
 
-pub use prompter::{AccountChoice, ProfileChoice, Prompter, Recorder, Replay};
+pub use prompter::{AccountChoice, PathChoice, ProfileChoice, Prompter, Recorder, Replay};
 
 use std::collections::BTreeMap;
 
 use crate::model::arn_region;
+use crate::paths::found::FoundUse;
+use crate::paths::{BedrockPath, catalog};
 use crate::plan::CompanionMode;
 use crate::regions::UNSPECIFIED;
 use crate::snapshot::ProfilesByRegion;
@@ -104,6 +107,89 @@ pub fn profile_choices(profiles: &ProfilesByRegion, allowed: &[String]) -> Vec<P
             c.id.clone(),
         )
     });
+    out
+}
+
+/// The Bedrock paths beyond model inference to offer: batch inference,
+/// and each guardrail and data-automation profile the catalog lists for a
+/// governed Region; what was found using one pre-selects it.
+pub fn path_choices(found: &FoundUse, governed: &[String]) -> Vec<PathChoice> {
+    let needed = found.needed();
+    let failing = |blocked: &[String]| {
+        if blocked.is_empty() {
+            "works today".to_string()
+        } else {
+            format!("blocked today: {}", blocked.join(", "))
+        }
+    };
+    let jobs: Vec<String> = found
+        .batch_jobs
+        .iter()
+        .map(|j| {
+            format!(
+                "{} ({}, {})",
+                j.name,
+                j.region,
+                failing(&j.blocked_destinations)
+            )
+        })
+        .collect();
+    let mut out = vec![PathChoice {
+        key: "batch".into(),
+        path: BedrockPath::Batch,
+        profile: None,
+        found: (!jobs.is_empty()).then(|| format!("batch job {}", jobs.join("; "))),
+        preselected: needed.batch,
+        blocked_today: Vec::new(),
+    }];
+    for path in [BedrockPath::Guardrails, BedrockPath::DataAutomation] {
+        for id in catalog::known(path) {
+            if !catalog::sources(path, id)
+                .iter()
+                .any(|r| governed.contains(r))
+            {
+                continue;
+            }
+            let users: Vec<String> = found
+                .guardrails
+                .iter()
+                .filter(|g| path == BedrockPath::Guardrails && g.profile_id == id)
+                .map(|g| {
+                    format!(
+                        "guardrail {} ({}, {})",
+                        g.name,
+                        g.region,
+                        failing(&g.blocked_destinations)
+                    )
+                })
+                .chain(
+                    found
+                        .enforced_guardrails
+                        .iter()
+                        .filter(|e| {
+                            path == BedrockPath::Guardrails && e.profile_id.as_deref() == Some(id)
+                        })
+                        .map(|e| format!("enforced on every model call in {}", e.region)),
+                )
+                .collect();
+            let mut blocked_today: Vec<String> = governed
+                .iter()
+                .filter_map(|src| catalog::destinations(path, id, src))
+                .flat_map(|d| d.regions)
+                .filter(|d| !governed.contains(d))
+                .collect();
+            blocked_today.sort();
+            blocked_today.dedup();
+            out.push(PathChoice {
+                key: format!("{}:{id}", path.name()),
+                path,
+                profile: Some(id.to_string()),
+                found: (!users.is_empty()).then(|| users.join("; ")),
+                preselected: needed.guardrail_profiles.iter().any(|p| p == id),
+                blocked_today,
+            });
+        }
+    }
     out
 }
 

@@ -20,6 +20,23 @@ pub struct ProfileChoice {
     pub blocked_today: Vec<String>,
 }
 
+/// One Bedrock path beyond model inference offered for selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathChoice {
+    /// `batch`, `guardrails:ID` or `data-automation:ID`.
+    pub key: String,
+    pub path: crate::paths::BedrockPath,
+    /// The guardrail or data-automation profile, for those paths.
+    pub profile: Option<String>,
+    /// What was found that uses it, and whether that works today.
+    pub found: Option<String>,
+    /// Chosen unless the person says otherwise: something found uses it.
+    pub preselected: bool,
+    /// For a profile: its destinations the landing-zone deny blocks today
+    /// (from the documented catalog, called from the governed Regions).
+    pub blocked_today: Vec<String>,
+}
+
 /// One account offered for selection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountChoice {
@@ -33,6 +50,9 @@ pub struct AccountChoice {
 pub trait Prompter {
     /// Which inference profiles must work. Returns profile ids.
     fn profiles(&mut self, choices: &[ProfileChoice]) -> Result<Vec<String>, Error>;
+    /// Which Bedrock paths beyond model inference must work. Returns
+    /// [`PathChoice::key`]s.
+    fn paths(&mut self, choices: &[PathChoice]) -> Result<Vec<String>, Error>;
     /// `global.` profiles were chosen: accept `unspecified`?
     fn allow_global(&mut self, explanation: &str) -> Result<bool, Error>;
     /// Which accounts may run inference outside the allowed Regions.
@@ -57,6 +77,9 @@ impl<P: Prompter + ?Sized> Prompter for Box<P> {
     }
     fn allow_global(&mut self, explanation: &str) -> Result<bool, Error> {
         (**self).allow_global(explanation)
+    }
+    fn paths(&mut self, choices: &[PathChoice]) -> Result<Vec<String>, Error> {
+        (**self).paths(choices)
     }
     fn permitted_accounts(&mut self, choices: &[AccountChoice]) -> Result<Vec<String>, Error> {
         (**self).permitted_accounts(choices)
@@ -123,6 +146,36 @@ impl Prompter for Replay {
 
     fn allow_global(&mut self, _explanation: &str) -> Result<bool, Error> {
         Ok(self.inputs.allow_global)
+    }
+
+    fn paths(&mut self, choices: &[PathChoice]) -> Result<Vec<String>, Error> {
+        let mut wanted: Vec<(String, &str)> = Vec::new();
+        if self.inputs.batch_inference {
+            wanted.push(("batch".into(), "batch_inference"));
+        }
+        for g in &self.inputs.guardrail_profiles {
+            wanted.push((format!("guardrails:{g}"), "guardrail_profiles"));
+        }
+        for d in &self.inputs.data_automation_profiles {
+            wanted.push((format!("data-automation:{d}"), "data_automation_profiles"));
+        }
+        for (key, field) in &wanted {
+            if !choices.iter().any(|c| c.key == *key) {
+                return Err(answers_error(
+                    field,
+                    format!(
+                        "`{}` is not offered here (offered: {})",
+                        key.split_once(':').map_or(key.as_str(), |(_, id)| id),
+                        choices
+                            .iter()
+                            .map(|c| c.profile.as_deref().unwrap_or(c.key.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(wanted.into_iter().map(|(k, _)| k).collect())
     }
 
     fn permitted_accounts(&mut self, choices: &[AccountChoice]) -> Result<Vec<String>, Error> {
@@ -219,6 +272,20 @@ impl<P: Prompter> Prompter for Recorder<P> {
     fn allow_global(&mut self, explanation: &str) -> Result<bool, Error> {
         let r = self.inner.allow_global(explanation)?;
         self.inputs.allow_global = r;
+        Ok(r)
+    }
+
+    fn paths(&mut self, choices: &[PathChoice]) -> Result<Vec<String>, Error> {
+        let r = self.inner.paths(choices)?;
+        let profiles = |prefix: &str| -> Vec<String> {
+            r.iter()
+                .filter_map(|k| k.strip_prefix(prefix))
+                .map(str::to_string)
+                .collect()
+        };
+        self.inputs.batch_inference = r.iter().any(|k| k == "batch");
+        self.inputs.guardrail_profiles = profiles("guardrails:");
+        self.inputs.data_automation_profiles = profiles("data-automation:");
         Ok(r)
     }
 

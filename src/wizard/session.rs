@@ -1,6 +1,6 @@
 //! The guided session's flow: who ctmigrate is talking to, what was found,
-//! which inference profiles must work, who may use them, the companion
-//! mode, the reviewed and proven plan exported, then apply now or later.
+//! which inference profiles and other Bedrock paths must work, who may use
+//! them, the companion mode, the reviewed and proven plan exported, then apply now or later.
 //! Every decision goes through the [`Prompter`] it is given (the terminal,
 //! or an answers file), the narrative goes to [`Output`]; it changes
 //! nothing itself (applying is the caller's, through `apply::launch`).
@@ -15,6 +15,7 @@ use crate::detect::{DenyState, Quotas};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::fs::write_atomically;
 use crate::output::{Format, Output, Tone, render_plan_review};
+use crate::paths::BedrockPath;
 use crate::plan::{self, PlanInputs, PlanRequest};
 use crate::session::Session;
 use crate::settings::Settings;
@@ -38,6 +39,15 @@ fn finish(out: &Output, outcome: &str, message: &str, plan: Option<(&PathBuf, &P
         })),
         Format::Text => out.text(&format!("{message}\n")),
     }
+}
+
+/// The profiles chosen for one path.
+fn profiles_of(chosen: &[&wizard::PathChoice], path: BedrockPath) -> Vec<String> {
+    chosen
+        .iter()
+        .filter(|c| c.path == path)
+        .filter_map(|c| c.profile.clone())
+        .collect()
 }
 
 /// Writes the answers file if asked to.
@@ -83,7 +93,11 @@ pub async fn run(
     let session = Session::connect(settings, out).await?;
     let estate = session.read_estate(out, &[]).await;
     session.close().await;
-    let (snapshot, profiles) = estate?;
+    let crate::snapshot::Estate {
+        snapshot,
+        profiles,
+        bedrock_use,
+    } = estate?;
     let lz = &snapshot.landing_zone;
     say(&format!(
         "{}\n  caller        {}\n  organization  {} (management account {})\n  landing zone  {} {}, home Region {}\n\n",
@@ -180,10 +194,42 @@ pub async fn run(
             }
         }
     }
-    let blocked: Vec<&wizard::ProfileChoice> = choices
+    say("\n");
+
+    // 4. The other Bedrock paths that cross Regions.
+    say(&format!(
+        "{}\n",
+        b("4. Which other Bedrock paths must work")
+    ));
+    let found = crate::paths::found::assess(
+        &bedrock_use,
+        &profiles,
+        Some(lz.governed_regions.as_slice()),
+    );
+    let path_offer = wizard::path_choices(&found, &lz.governed_regions);
+    let paths = p.paths(&path_offer)?;
+    let chosen_paths: Vec<&wizard::PathChoice> = path_offer
+        .iter()
+        .filter(|c| paths.contains(&c.key))
+        .collect();
+    say(&format!(
+        "  model inference{}\n",
+        chosen_paths
+            .iter()
+            .map(|c| format!(", {}", c.profile.as_deref().unwrap_or(c.path.name())))
+            .collect::<String>()
+    ));
+    let mut blocked: Vec<(&str, &[String])> = choices
         .iter()
         .filter(|c| picked.contains(&c.id) && !c.blocked_today.is_empty())
+        .map(|c| (c.id.as_str(), c.blocked_today.as_slice()))
         .collect();
+    blocked.extend(
+        chosen_paths
+            .iter()
+            .filter(|c| !c.blocked_today.is_empty())
+            .filter_map(|c| Some((c.profile.as_deref()?, c.blocked_today.as_slice()))),
+    );
     if blocked.is_empty() {
         finish(
             out,
@@ -193,19 +239,18 @@ pub async fn run(
         );
         return Ok(Next::Done(Exit::Ok));
     }
-    for c in &blocked {
+    for (id, regions) in &blocked {
         say(&format!(
-            "  {} needs {} (blocked today)\n",
-            c.id,
-            c.blocked_today.join(", ")
+            "  {id} needs {} (blocked today)\n",
+            regions.join(", ")
         ));
     }
     say("\n");
 
-    // 4. Who may run inference outside the allowed Regions.
+    // 5. Who may run inference outside the allowed Regions.
     say(&format!(
         "{}\n",
-        b("4. Which accounts may run inference outside the allowed Regions")
+        b("5. Which accounts may run inference outside the allowed Regions")
     ));
     let accounts = p.permitted_accounts(&account_choices(&snapshot))?;
     say(&format!(
@@ -217,15 +262,18 @@ pub async fn run(
         }
     ));
 
-    // 5. The companion SCP's mode.
-    say(&format!("{}\n", b("5. The companion SCP")));
+    // 6. The companion SCP's mode.
+    say(&format!("{}\n", b("6. The companion SCP")));
     let mode = p.companion_mode(&companion_modes())?;
     say(&format!("  {}\n\n", mode.as_str()));
 
-    // 6. Review and export.
+    // 7. Review and export.
     let inputs = PlanInputs {
         inference_profiles: picked,
         allow_global,
+        batch_inference: chosen_paths.iter().any(|c| c.path == BedrockPath::Batch),
+        guardrail_profiles: profiles_of(&chosen_paths, BedrockPath::Guardrails),
+        data_automation_profiles: profiles_of(&chosen_paths, BedrockPath::DataAutomation),
         permitted_accounts: accounts,
         companion_mode: mode,
         ..PlanInputs::default()
@@ -237,6 +285,7 @@ pub async fn run(
         plan::build(PlanRequest {
             snapshot: &snapshot,
             profiles: &profiles,
+            bedrock_use: &bedrock_use,
             inputs: inputs.clone(),
             name: name.to_string(),
             created_at: created_at.clone(),
@@ -244,7 +293,7 @@ pub async fn run(
         })
     };
     let draft = build(&p.session.plan_name)?;
-    say(&format!("{}\n", b("6. Review")));
+    say(&format!("{}\n", b("7. Review")));
     say(&render_plan_review(&draft, out));
     for w in &draft.warnings {
         out.warn(w);
@@ -282,8 +331,8 @@ pub async fn run(
         md_path.display()
     ));
 
-    // 7. Apply now or later.
-    say(&format!("{}\n", b("7. Apply")));
+    // 8. Apply now or later.
+    say(&format!("{}\n", b("8. Apply")));
     let typed = p.apply_now(&plan.organization_id)?;
     save_answers(save_to, p, out)?;
     let flags = settings.connection.flags();

@@ -42,6 +42,7 @@ async fn plan_with(
     let p = plan::build(PlanRequest {
         snapshot: &snapshot,
         profiles: &profiles,
+        bedrock_use: &Default::default(),
         inputs,
         name: "t".into(),
         created_at: "2026-12-02T00:00:00Z".into(),

@@ -180,6 +180,145 @@ fn the_published_messages_before_and_after_a_migration() {
     .expect_success();
     let e: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(deniers(&e), ["pv1"], "{e}");
+    // A guardrail the plan left out: PV.1 does not exempt ApplyGuardrail,
+    // and the fix plans the guardrail path, not the two Invoke actions.
+    let g = explain_json(
+        d,
+        &message(
+            dev_genai(),
+            "bedrock:ApplyGuardrail",
+            US_GUARDRAIL_PROFILE_EAST_2,
+        ),
+    );
+    assert_eq!(deniers(&g), ["pv1"], "{g}");
+    assert_eq!(g["verdict"]["denied_by"][0]["sid"], "CTMULTISERVICEPV1");
+    let fix = g["fix"][0].as_str().unwrap();
+    assert!(
+        fix.contains(
+            "ctmigrate plan --inference-profile us --guardrail-profile us.guardrail.v1:0 --permitted-account 666666666667"
+        ),
+        "{fix}"
+    );
+}
+
+/// A guardrail profile's leg in a destination the landing-zone deny blocks.
+const US_GUARDRAIL_PROFILE_EAST_2: &str =
+    "arn:aws:bedrock:us-east-2:666666666667:guardrail-profile/us.guardrail.v1:0";
+
+/// The console's panel, as a person copies it, in English and Japanese.
+fn console_panel(japanese: bool) -> String {
+    if japanese {
+        format!(
+            "bedrock:ApplyGuardrail へのアクセスが拒否されました\n\
+             bedrock:ApplyGuardrail を実行するアクセス許可がありません。アクセスをリクエストするには、次のテキストをコピーして AWS 管理者に送信してください。\n\
+             {}\n\
+             アクション: bedrock:ApplyGuardrail\n\
+             {US_GUARDRAIL_PROFILE_EAST_2}\n\
+             コンテキスト: サービスコントロールポリシーで明示的に拒否されています\n",
+            dev_genai()
+        )
+    } else {
+        format!(
+            "Access denied to bedrock:ApplyGuardrail\n\
+             You don't have permission to bedrock:ApplyGuardrail. To request access, copy the following text and send it to your AWS administrator.\n\
+             User: {}\n\
+             Service: bedrock\n\
+             Action: ApplyGuardrail\n\
+             On resource(s): {US_GUARDRAIL_PROFILE_EAST_2}\n\
+             Context: a service control policy explicitly denies the action\n",
+            dev_genai()
+        )
+    }
+}
+
+#[test]
+fn guardrail_denials_in_every_format_name_the_statement_and_the_guardrail_fix() {
+    let dir = quick_sandbox();
+    let d = dir.path();
+    for text in [
+        message(
+            dev_genai(),
+            "bedrock:ApplyGuardrail",
+            US_GUARDRAIL_PROFILE_EAST_2,
+        ),
+        console_panel(false),
+        console_panel(true),
+    ] {
+        let v = explain_json(d, &text);
+        assert_eq!(v["denial"]["action"], "bedrock:ApplyGuardrail", "{text}");
+        assert_eq!(v["denial"]["kind"], "service_control_policy", "{text}");
+        assert_eq!(v["denial"]["principal"], dev_genai(), "{text}");
+        assert_eq!(v["denial"]["region"], "us-east-2", "{text}");
+        assert_eq!(v["path"], "guardrails");
+        assert_eq!(v["account_name"], "dev-genai");
+        assert_eq!(deniers(&v), ["landing_zone_region_deny"], "{v}");
+        assert_eq!(v["verdict"]["denied_by"][0]["sid"], "GRREGIONDENY");
+        let profile = &v["profiles"][0];
+        assert_eq!(profile["id"], "us.guardrail.v1:0");
+        assert_eq!(
+            profile["blocked"],
+            serde_json::json!(["us-east-2", "us-west-2"]),
+            "{profile}"
+        );
+        let fix = v["fix"][0].as_str().unwrap();
+        assert!(
+            fix.contains("--guardrail-profile us.guardrail.v1:0 --permitted-account 666666666667"),
+            "{fix}"
+        );
+        assert!(
+            v["notes"]
+                .to_string()
+                .contains("enforces on every model call")
+                || v["notes"]
+                    .to_string()
+                    .contains("when the guardrail is enforced"),
+            "{v}"
+        );
+    }
+    // A model call stopped by its guardrail names the enforced case.
+    let converse = message(
+        dev_genai(),
+        "bedrock:ApplyGuardrail",
+        US_GUARDRAIL_PROFILE_EAST_2,
+    );
+    let v = explain_json(d, &converse);
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("the ConverseStream call was stopped by its guardrail"),
+        "{v}"
+    );
+    // The text report says which path and lists the guardrail profile.
+    let Ran { stdout: text, .. } = run(ctmigrate(d).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "explain",
+        &console_panel(true),
+    ]))
+    .expect_success();
+    assert!(text.contains("Bedrock path"), "{text}");
+    assert!(
+        text.contains("guardrails with a guardrail profile"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Guardrail profiles that send guardrail evaluation there:"),
+        "{text}"
+    );
+    // A batch job's denial plans batch inference.
+    let batch = message(
+        dev_genai(),
+        "bedrock:CreateModelInvocationJob",
+        SONNET4_US_EAST_2,
+    );
+    let v = explain_json(d, &batch);
+    assert_eq!(v["path"], "batch");
+    assert!(
+        v["fix"][0].as_str().unwrap().contains("--batch-inference"),
+        "{v}"
+    );
 }
 
 #[test]

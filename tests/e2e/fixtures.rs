@@ -21,7 +21,12 @@ async fn read(sb: &Sandbox) -> Estate {
         .unwrap();
     let regions = snapshot.landing_zone.governed_regions.clone();
     let profiles = ctmigrate::discover::inference_profiles(&aws, &regions).await;
-    Estate { snapshot, profiles }
+    let bedrock_use = ctmigrate::discover::bedrock_use(&aws, &regions).await;
+    Estate {
+        snapshot,
+        profiles,
+        bedrock_use,
+    }
 }
 
 /// Another administrator removes GRREGIONDENY from the Sandbox OU's

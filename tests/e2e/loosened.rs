@@ -77,6 +77,7 @@ fn build(
     plan::build(PlanRequest {
         snapshot,
         profiles,
+        bedrock_use: &Default::default(),
         inputs,
         name: "t".into(),
         created_at: "2026-12-02T00:00:00Z".into(),

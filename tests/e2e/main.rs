@@ -4,6 +4,7 @@
 
 mod application_profiles;
 mod apply_cli;
+mod bedrock_paths;
 mod common;
 mod concurrent;
 mod detect_cli;

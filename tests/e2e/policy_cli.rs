@@ -55,6 +55,7 @@ fn companion(mode: CompanionMode, profiles: &[&str], global: bool) -> Value {
         permitted_accounts: &permitted,
         approved_profile_arns: &approved,
         global_allowed: global,
+        paths: &[],
     }))
     .unwrap()
 }

@@ -24,6 +24,7 @@ async fn plan_for(sb: &Sandbox, inputs: PlanInputs) -> (ctmigrate::snapshot::Sna
     let p = plan::build(PlanRequest {
         snapshot: &snapshot,
         profiles: &profiles,
+        bedrock_use: &Default::default(),
         inputs,
         name: "t".into(),
         created_at: "2026-11-23T00:00:00Z".into(),

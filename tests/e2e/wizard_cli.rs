@@ -46,10 +46,11 @@ fn a_replayed_session_exports_the_plan_and_saves_answers_that_plan_reads() {
         "1. Who am I talking to",
         "2. What was found",
         "3. Which inference profiles",
-        "4. Which accounts",
-        "5. The companion SCP",
-        "6. Review",
-        "7. Apply",
+        "4. Which other Bedrock paths",
+        "5. Which accounts",
+        "6. The companion SCP",
+        "7. Review",
+        "8. Apply",
     ] {
         assert!(out.contains(step), "{step}: {out}");
     }
@@ -258,6 +259,9 @@ fn answer_to_export(p: &mut rexpect::session::PtySession) {
     // The first profile offered is a us. one (geographies: us first).
     key(p, " ");
     key(p, "\r");
+    // What the account uses is pre-selected: its guardrail and batch job.
+    at(p, "Which other Bedrock paths must work?");
+    key(p, "\r");
     at(p, "Accounts that may run inference");
     // Type to filter, enter toggles; then enter on "Done".
     key(p, "dev-genai");
@@ -302,6 +306,11 @@ fn the_terminal_session_exports_a_plan_and_prints_the_apply_command() {
         json!(["666666666667"])
     );
     assert_eq!(plan["inputs"]["companion_mode"], "strict");
+    assert_eq!(plan["inputs"]["batch_inference"], true);
+    assert_eq!(
+        plan["inputs"]["guardrail_profiles"],
+        json!(["us.guardrail.v1:0"])
+    );
     assert!(
         plan["inputs"]["inference_profiles"][0]
             .as_str()

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use super::{Notes, input_error};
 use crate::detect::DetectReport;
+use crate::paths::{BedrockPath, Fence};
 use crate::plan::deny_diff::{self, Difference};
 use crate::plan::inputs::{CompanionMode, InputError, PlanInputs};
 use crate::plan::pv1;
@@ -78,14 +79,46 @@ pub(super) fn decide(
     inputs: &PlanInputs,
     notes: &mut Notes,
 ) -> Result<Exemptions, InputError> {
-    let mut exempted_actions: Vec<String> = pv1::BEDROCK_INFERENCE_ACTIONS
+    let mut exempted_actions: Vec<String> = inputs
+        .paths()
         .iter()
-        .map(|a| a.to_string())
+        .flat_map(|p| p.actions().iter().map(|a| a.to_string()))
         .collect();
     for a in &inputs.exempt_actions {
-        if !exempted_actions.contains(a) {
-            exempted_actions.push(a.clone());
+        if exempted_actions.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            continue;
         }
+        // An action of a path fenced by its profile resource needs the
+        // profiles it may use named, or the companion cannot fence it.
+        if let Some(path) = BedrockPath::of_action(a)
+            && path.fence() != Fence::InferenceProfileKey
+        {
+            let (field, flag, kind) = match path {
+                BedrockPath::DataAutomation => (
+                    "data_automation_profiles",
+                    "--data-automation-profile",
+                    "data-automation",
+                ),
+                _ => ("guardrail_profiles", "--guardrail-profile", "guardrail"),
+            };
+            return Err(input_error(
+                "exempt_actions",
+                format!("`{a}` crosses Regions only through {kind} profiles, and none is named"),
+                &format!(
+                    "name the profiles instead of the action: {flag} {} (answers file: {field}); the plan then exempts `{a}` and fences it to those profiles",
+                    crate::paths::catalog::known(path)
+                        .first()
+                        .copied()
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        if BedrockPath::of_action(a) == Some(BedrockPath::Batch) {
+            notes.warnings.push(format!(
+                "`{a}` is batch inference: prefer --batch-inference, which also has the proof probe it through each approved profile"
+            ));
+        }
+        exempted_actions.push(a.clone());
     }
     for a in inputs
         .exempt_actions

@@ -9,10 +9,11 @@
 //! Bedrock exemption back for everyone the chosen mode does not permit.
 //!
 //! One phase a file, in the order [`build`] runs them: [`regions`],
-//! [`profiles`], [`exemptions`], the companion SCP (here), [`targets`],
-//! [`stages`], then the proof.
+//! [`profiles`], [`paths`], [`exemptions`], the companion SCP (here),
+//! [`targets`], [`stages`], then the proof.
 
 mod exemptions;
+mod paths;
 mod profiles;
 mod regions;
 mod stages;
@@ -33,6 +34,9 @@ pub struct PlanRequest<'a> {
     pub snapshot: &'a Snapshot,
     /// Inference profiles per source Region (an error text where Bedrock could not be read).
     pub profiles: &'a crate::snapshot::ProfilesByRegion,
+    /// The other Bedrock paths the caller's account uses, per Region (the
+    /// plan warns when it leaves out one that fails today).
+    pub bedrock_use: &'a crate::snapshot::UseByRegion,
     pub inputs: PlanInputs,
     pub name: String,
     pub created_at: String,
@@ -95,7 +99,18 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         &allowed,
         &mut notes,
     )?;
-    let migration_needed = profiles.iter().any(|p| !p.works_today);
+    let path_profiles = paths::assess(&inputs, &source_regions, &allowed)?;
+    let path_decisions = paths::decide(&inputs);
+    let found = crate::paths::found::assess(
+        req.bedrock_use,
+        req.profiles,
+        (report.region_deny.state != DenyState::Off).then_some(allowed.as_slice()),
+    );
+    paths::warn(&found, &inputs, &mut notes);
+    let migration_needed = profiles
+        .iter()
+        .chain(&path_profiles)
+        .any(|p| !p.works_today);
     exemptions::check_accounts(s, &report, &inputs, &mut notes)?;
     let ex = exemptions::decide(s, &inputs, &mut notes)?;
     let mode = inputs.companion_mode;
@@ -119,6 +134,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         permitted_accounts: &inputs.permitted_accounts,
         approved_profile_arns: &approved_profile_arns,
         global_allowed,
+        paths: &path_decisions,
     });
     let existing = s
         .policies
@@ -132,7 +148,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
     let size = content.chars().count();
     if size > inputs.scp_size_limit {
         notes.errors.push(format!(
-            "the companion SCP is {size} characters, over the limit of {}: approve fewer profiles (a geography prefix instead of many ids) or permit fewer accounts",
+            "the companion SCP is {size} characters, over the limit of {}: approve fewer profiles (a geography prefix instead of many ids), permit fewer accounts, or plan the paths beyond model inference separately",
             inputs.scp_size_limit
         ));
     }
@@ -177,6 +193,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         allowed_regions: allowed.clone(),
         allowed_regions_source: allowed_source,
         exempted_actions: exempted_actions.clone(),
+        paths: path_decisions,
         exempted_principal_arns: lz_principals.clone(),
         companion_mode: mode,
         permitted_accounts: inputs.permitted_accounts.clone(),
@@ -252,6 +269,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         inputs,
         decisions,
         profiles,
+        path_profiles,
         targets,
         not_changed,
         companion,

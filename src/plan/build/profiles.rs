@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Notes, input_error, sorted};
-use crate::model::arn_region;
-use crate::plan::catalog;
+use crate::paths::catalog;
+use crate::paths::model_destinations;
 use crate::plan::inputs::{self, InputError, PlanInputs};
 use crate::plan::model::ProfileAssessment;
-use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
+use crate::regions::UNSPECIFIED;
 use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::Snapshot;
 
@@ -107,11 +107,12 @@ pub(super) fn assess(
                             works_today: false,
                             blocked_destinations: Vec::new(),
                             copied_from: None,
+                            path: Default::default(),
                         });
                     entry.source_regions.push((*region).clone());
                     entry
                         .destination_regions
-                        .extend(destinations_of(&p.model_arns));
+                        .extend(model_destinations(&p.model_arns));
                 }
             }
             if !matched {
@@ -149,7 +150,7 @@ pub(super) fn assess(
                 ));
             }
         } else {
-            let Some(dests) = catalog::destinations(prefix) else {
+            let Some(dests) = catalog::geography_destinations(prefix) else {
                 return Err(input_error(
                     "inference_profiles",
                     format!("unknown inference profile geography `{prefix}`"),
@@ -172,6 +173,7 @@ pub(super) fn assess(
                     works_today: false,
                     blocked_destinations: Vec::new(),
                     copied_from: None,
+                    path: Default::default(),
                 },
             );
         }
@@ -189,22 +191,6 @@ pub(super) fn assess(
         p.works_today = p.blocked_destinations.is_empty();
     }
     Ok(Assessed { profiles, live })
-}
-
-/// Destinations of a system profile's models (a Region-less model ARN
-/// stands for global routing: `unspecified` and every commercial Region).
-pub(super) fn destinations_of(model_arns: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for arn in model_arns {
-        match arn_region(arn) {
-            Some(r) => out.push(r.to_string()),
-            None => {
-                out.push(UNSPECIFIED.to_string());
-                out.extend(COMMERCIAL_REGIONS.iter().map(|r| r.to_string()));
-            }
-        }
-    }
-    out
 }
 
 /// An approved application profile, resolved: listed in its Region (the
@@ -243,7 +229,11 @@ fn application_profile(
         |id: &str| listed.and_then(|l| l.iter().find(|p| !p.is_application() && p.id == id));
     let (destinations, copied_from, source) = match app.copied_from {
         Some(id) => match (listed, system(id)) {
-            (_, Some(sp)) => (destinations_of(&sp.model_arns), id.to_string(), "declared"),
+            (_, Some(sp)) => (
+                model_destinations(&sp.model_arns),
+                id.to_string(),
+                "declared",
+            ),
             (Some(_), None) => {
                 return Err(input_error(
                     "inference_profiles",
@@ -256,7 +246,7 @@ fn application_profile(
             }
             (None, None) => {
                 let prefix = id.split('.').next().unwrap_or_default();
-                let dests = catalog::destinations(prefix).ok_or_else(|| {
+                let dests = catalog::geography_destinations(prefix).ok_or_else(|| {
                     input_error(
                         "inference_profiles",
                         format!("unknown inference profile geography `{prefix}` in `{requested}`"),
@@ -296,7 +286,7 @@ fn application_profile(
                 })
                 .map(|p| p.id.clone())
                 .unwrap_or_else(|| "a foundation model (single Region)".to_string());
-            (destinations_of(&ap.model_arns), copied, "live")
+            (model_destinations(&ap.model_arns), copied, "live")
         }
     };
     Ok(ProfileAssessment {
@@ -308,5 +298,6 @@ fn application_profile(
         works_today: false,
         blocked_destinations: Vec::new(),
         copied_from: Some(copied_from),
+        path: Default::default(),
     })
 }

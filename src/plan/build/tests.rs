@@ -2,6 +2,7 @@
 //! the diff between two plans and the Markdown a change board reads.
 
 use super::*;
+use crate::plan::inputs::CompanionMode;
 use crate::plan::{diff, markdown, proof};
 use crate::snapshot::fixtures::estate;
 
@@ -18,6 +19,7 @@ fn plan_for(name: &str, inputs: PlanInputs) -> Result<Plan, InputError> {
     build(PlanRequest {
         snapshot: &e.snapshot,
         profiles: &e.profiles,
+        bedrock_use: &e.bedrock_use,
         inputs,
         name: "t".into(),
         created_at: "2026-12-03T00:00:00Z".into(),
@@ -115,5 +117,170 @@ fn a_plan_diffs_clean_against_itself_and_names_what_another_estate_changes() {
         d.iter()
             .any(|l| l.contains("Workloads (ou-sb01-workload): SCPs attached 4 → 10")),
         "{d:?}"
+    );
+}
+
+/// Inputs that make every path beyond model inference work.
+fn every_path(mode: CompanionMode) -> PlanInputs {
+    PlanInputs {
+        batch_inference: true,
+        guardrail_profiles: vec!["us.guardrail.v1:0".into()],
+        data_automation_profiles: vec!["us.data-automation-v1".into()],
+        companion_mode: mode,
+        ..inputs()
+    }
+}
+
+/// The cells of the last state for the probe labelled `label`, per row:
+/// (permitted, the decision in `region`).
+fn end_cells(p: &Plan, label: &str, region: &str) -> Vec<(bool, char)> {
+    let e = estate("default");
+    let m = proof::matrix(&e.snapshot, p).unwrap();
+    let probe = m
+        .probes
+        .iter()
+        .position(|x| x.label == label)
+        .unwrap_or_else(|| panic!("no probe `{label}`"));
+    let g = m.regions.iter().position(|r| r == region).unwrap();
+    let last = m.cells.last().unwrap();
+    m.rows
+        .iter()
+        .zip(last)
+        .map(|(row, cells)| (row.permitted, cells[probe].as_bytes()[g] as char))
+        .collect()
+}
+
+#[test]
+fn every_path_is_exempted_fenced_and_proven_in_every_mode() {
+    for mode in [
+        CompanionMode::Strict,
+        CompanionMode::Accounts,
+        CompanionMode::Profiles,
+    ] {
+        let p = plan_for("default", every_path(mode)).unwrap();
+        assert!(p.applyable, "{mode:?}: {:?}", p.errors);
+        assert_eq!(
+            p.decisions.exempted_actions,
+            [
+                "bedrock:InvokeModel",
+                "bedrock:InvokeModelWithResponseStream",
+                "bedrock:CreateModelInvocationJob",
+                "bedrock:ApplyGuardrail",
+                "bedrock:InvokeDataAutomationAsync"
+            ]
+        );
+        assert_eq!(p.path_profiles.len(), 2);
+        let g = &p.path_profiles[0];
+        assert_eq!(
+            (g.id.as_str(), g.source_regions.as_slice()),
+            ("us.guardrail.v1:0", &["us-east-1".to_string()][..])
+        );
+        assert_eq!(g.blocked_destinations, ["us-east-2", "us-west-2"]);
+        let proof = p.proof.as_ref().unwrap();
+        assert!(proof.passed, "{mode:?}: {:?}", proof.properties);
+        // The inference-keyed statements never name the resource-fenced
+        // actions (their requests carry no bedrock:InferenceProfileArn).
+        let doc: serde_json::Value = serde_json::from_str(&p.companion.content).unwrap();
+        for st in doc["Statement"].as_array().unwrap() {
+            let keyed = st["Condition"].get("ArnNotLike").is_some()
+                || st["Sid"] == "CtmigrateBedrockNoGlobalRouting";
+            if keyed {
+                let actions = st["Action"].to_string();
+                assert!(!actions.contains("ApplyGuardrail"), "{st}");
+                assert!(!actions.contains("DataAutomation"), "{st}");
+                assert!(actions.contains("CreateModelInvocationJob"), "{st}");
+            }
+        }
+        let guardrail = doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|st| st["Action"] == serde_json::json!(["bedrock:ApplyGuardrail"]))
+            .unwrap();
+        let expected = match mode {
+            CompanionMode::Accounts => "arn:aws:bedrock:*:*:guardrail-profile/*",
+            _ => "arn:aws:bedrock:*:*:guardrail-profile/us.guardrail.v1:0",
+        };
+        assert_eq!(guardrail["NotResource"], serde_json::json!([expected]));
+
+        // The guardrail profile in a blocked destination: from the
+        // permitted account always; from the others only in profiles mode.
+        for (permitted, c) in end_cells(
+            &p,
+            "bedrock:ApplyGuardrail on guardrail-profile us.guardrail.v1:0",
+            "us-east-2",
+        ) {
+            let works = permitted || mode == CompanionMode::Profiles;
+            assert_eq!(c, if works { 'A' } else { 'D' }, "{mode:?}");
+        }
+        // A guardrail called without a profile outside the allowed Regions
+        // is denied to everyone, as a direct model call is.
+        for (_, c) in end_cells(
+            &p,
+            "bedrock:ApplyGuardrail direct (no profile)",
+            "us-east-2",
+        ) {
+            assert_eq!(c, 'D', "{mode:?}");
+        }
+        for (permitted, c) in end_cells(
+            &p,
+            "bedrock:CreateModelInvocationJob via us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "us-west-2",
+        ) {
+            let works = permitted || mode == CompanionMode::Profiles;
+            assert_eq!(c, if works { 'A' } else { 'D' }, "{mode:?}");
+        }
+        let work = proof
+            .properties
+            .iter()
+            .find(|x| x.id == "profiles-work")
+            .unwrap();
+        assert!(work.cells_checked > 0);
+    }
+}
+
+#[test]
+fn a_plan_without_other_paths_keeps_its_companion_and_inputs_as_before() {
+    let p = plan_for("default", inputs()).unwrap();
+    assert!(p.path_profiles.is_empty());
+    assert!(!p.companion.content.contains("ApplyGuardrail"));
+    let json = serde_json::to_value(&p.inputs).unwrap();
+    for field in [
+        "batch_inference",
+        "guardrail_profiles",
+        "data_automation_profiles",
+    ] {
+        assert!(json.get(field).is_none(), "{field} written by default");
+    }
+}
+
+#[test]
+fn resource_fenced_paths_need_their_profiles_named_and_usable() {
+    let mut i = inputs();
+    i.exempt_actions = vec!["bedrock:ApplyGuardrail".into()];
+    let e = plan_for("default", i).unwrap_err();
+    assert_eq!(e.field, "exempt_actions");
+    assert!(
+        e.hint.contains("--guardrail-profile us.guardrail.v1:0"),
+        "{e:?}"
+    );
+
+    let mut i = inputs();
+    i.guardrail_profiles = vec!["ca.guardrail.v1:0".into()];
+    let e = plan_for("default", i).unwrap_err();
+    assert_eq!(e.field, "guardrail_profiles");
+    assert!(e.message.contains("not in ctmigrate's catalog"), "{e:?}");
+
+    // The EU guardrail profile's sources are not allowed here.
+    let mut i = inputs();
+    i.guardrail_profiles = vec!["eu.guardrail.v1:0".into()];
+    let e = plan_for("default", i).unwrap_err();
+    assert!(
+        e.message.contains("cannot be used from the source Regions"),
+        "{e:?}"
+    );
+    assert!(
+        e.hint.starts_with("none of its source Regions is allowed"),
+        "{e:?}"
     );
 }

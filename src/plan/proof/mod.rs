@@ -1,15 +1,17 @@
 //! The proof in every plan: evaluate a matrix of requests (rows: a
 //! representative account and every permitted account under each target OU
 //! and each nested OU with its own SCPs; columns: every commercial Region
-//! plus `unspecified`; probes: Bedrock inference called directly and through
-//! each approved profile, and representative non-Bedrock actions) against the
+//! plus `unspecified`; probes: for each Bedrock path the plan makes work, its
+//! actions called directly, through each approved profile (inference,
+//! guardrail or data-automation) to its destinations and through unapproved
+//! ones, and representative non-Bedrock actions) against the
 //! SCPs of today and of the predicted state after each stage, then check:
 //!
 //! 1. **No window**: in every state, every non-Bedrock regional action outside
 //!    the allowed Regions is denied for every account the landing-zone deny
 //!    covers today; and no non-Bedrock cell changes at all.
 //! 2. **Profiles work**: at the end, every approved profile works from every
-//!    permitted account to every destination Region.
+//!    permitted account to every destination Region, for every chosen path.
 //! 3. **Bedrock fenced**: at the end, Bedrock inference outside the allowed
 //!    Regions is denied to everything the companion mode says it must deny.
 //!
@@ -34,6 +36,7 @@ pub use crate::policy::ScpError as ProofError;
 
 use super::model::*;
 use super::pv1;
+use crate::paths::{BedrockPath, Fence};
 use crate::policy::{self, Level, Policy, Request};
 use crate::regions::{COMMERCIAL_REGIONS, UNSPECIFIED};
 use crate::snapshot::Snapshot;
@@ -91,6 +94,11 @@ pub struct Probe {
     /// For a `region_deny_diff` probe: the `NotAction` pattern it stands for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// For a path fenced by resource: the resource ARN template
+    /// (`{region}`, `{account}`); such requests carry no
+    /// `bedrock:InferenceProfileArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// One row: an account under an OU.
@@ -171,6 +179,10 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
         }
         ProbeKind::Global => (fill(GLOBAL_PROBE.1, region, account), region.to_string()),
         ProbeKind::RegionDenyDiff => ("*".to_string(), region.to_string()),
+        _ if probe.resource.is_some() => (
+            fill(probe.resource.as_deref().unwrap_or("*"), region, account),
+            region.to_string(),
+        ),
         _ => {
             let model = probe
                 .profile
@@ -208,6 +220,148 @@ fn request_for(probe: &Probe, row: &Row, region: &str, source: &str) -> Request 
     req
 }
 
+/// The Bedrock probes: for each path the plan makes work, a call outside
+/// any approved profile (direct), through each approved profile to its
+/// destinations, through an unapproved one, and (without `--allow-global`)
+/// the Region-less leg of global routing.
+fn bedrock_probes(plan: &Plan, regions: &[String], probes: &mut Vec<Probe>) {
+    let commercial: Vec<String> = COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect();
+    let probe = |label: String,
+                 kind: ProbeKind,
+                 action: &str,
+                 profile: Option<String>,
+                 regions: Vec<String>| Probe {
+        label,
+        kind,
+        action: action.to_string(),
+        profile,
+        regions,
+        pattern: None,
+        resource: None,
+    };
+    let batch = plan
+        .decisions
+        .paths
+        .iter()
+        .any(|p| p.path == BedrockPath::Batch);
+    // Calls fenced by the inference-profile key: model inference, and batch.
+    let mut direct: Vec<&str> = pv1::BEDROCK_INFERENCE_ACTIONS.to_vec();
+    let mut through_profiles: Vec<&str> = vec!["bedrock:InvokeModel"];
+    if batch {
+        direct.extend(BedrockPath::Batch.actions());
+        through_profiles.extend(BedrockPath::Batch.actions());
+    }
+    for action in direct {
+        probes.push(probe(
+            format!("{action} direct"),
+            ProbeKind::BedrockDirect,
+            action,
+            None,
+            regions.to_vec(),
+        ));
+    }
+    for action in &through_profiles {
+        for p in &plan.profiles {
+            probes.push(probe(
+                format!("{action} via {}", p.id),
+                ProbeKind::BedrockApprovedProfile,
+                action,
+                Some(p.id.clone()),
+                p.destination_regions.clone(),
+            ));
+        }
+        probes.push(probe(
+            format!("{action} via an unapproved profile"),
+            ProbeKind::BedrockUnapprovedProfile,
+            action,
+            Some("zz.unapproved-profile".into()),
+            regions.to_vec(),
+        ));
+        probes.push(probe(
+            format!("{action} via an unapproved application profile"),
+            ProbeKind::BedrockUnapprovedProfile,
+            action,
+            Some(format!(
+                "{APPLICATION_PROFILE}{UNAPPROVED_APPLICATION_PROFILE_ID}"
+            )),
+            commercial.clone(),
+        ));
+        if !plan.decisions.global_allowed {
+            probes.push(probe(
+                format!("{action} via a global profile (not allowed)"),
+                ProbeKind::BedrockGlobalLeg,
+                action,
+                Some(format!("global.{DEFAULT_MODEL}")),
+                vec![UNSPECIFIED.to_string()],
+            ));
+            // An application profile copied from a global one routes the
+            // same way under an ARN that names no geography.
+            probes.push(probe(
+                format!("{action} via an application profile of a global profile (not allowed)"),
+                ProbeKind::BedrockGlobalLeg,
+                action,
+                Some(format!(
+                    "{APPLICATION_PROFILE}{GLOBAL_APPLICATION_PROFILE_ID}"
+                )),
+                vec![UNSPECIFIED.to_string()],
+            ));
+        }
+    }
+    // Calls fenced by the profile they name as their resource.
+    for decision in &plan.decisions.paths {
+        let Fence::ProfileResource { resource_type } = decision.path.fence() else {
+            continue;
+        };
+        let arn = |rest: &str| format!("arn:aws:bedrock:{{region}}:{{account}}:{rest}");
+        for action in &decision.actions {
+            for p in plan
+                .path_profiles
+                .iter()
+                .filter(|p| p.path == decision.path)
+            {
+                probes.push(Probe {
+                    resource: Some(arn(&format!("{resource_type}/{}", p.id))),
+                    ..probe(
+                        format!("{action} on {resource_type} {}", p.id),
+                        ProbeKind::BedrockApprovedProfile,
+                        action,
+                        None,
+                        p.destination_regions.clone(),
+                    )
+                });
+            }
+            let unapproved = match decision.path {
+                BedrockPath::DataAutomation => "zz.data-automation-v1",
+                _ => "zz.guardrail.v1:0",
+            };
+            probes.push(Probe {
+                resource: Some(arn(&format!("{resource_type}/{unapproved}"))),
+                ..probe(
+                    format!("{action} on an unapproved {resource_type}"),
+                    ProbeKind::BedrockUnapprovedProfile,
+                    action,
+                    None,
+                    commercial.clone(),
+                )
+            });
+            let own = match decision.path {
+                BedrockPath::DataAutomation => "data-automation-project/ctmigrateproof",
+                _ => "guardrail/ctmigrateproof",
+            };
+            probes.push(Probe {
+                resource: Some(arn(own)),
+                ..probe(
+                    format!("{action} direct (no profile)"),
+                    ProbeKind::BedrockDirect,
+                    action,
+                    None,
+                    commercial.clone(),
+                )
+            });
+        }
+    }
+}
+
 /// Builds and evaluates the matrix for a plan built from `s`.
 pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, ProofError> {
     let allowed = &plan.decisions.allowed_regions;
@@ -228,6 +382,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, ProofError> {
             profile: None,
             regions: regions.clone(),
             pattern: None,
+            resource: None,
         })
         .collect();
     probes.push(Probe {
@@ -237,6 +392,7 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, ProofError> {
         profile: None,
         regions: regions.clone(),
         pattern: None,
+        resource: None,
     });
     // Every action the live landing-zone deny and PV.1 treat differently.
     for d in super::deny_diff::differences(&super::deny_diff::live_not_actions(s)) {
@@ -252,70 +408,10 @@ pub fn matrix(s: &Snapshot, plan: &Plan) -> Result<Matrix, ProofError> {
             profile: None,
             regions: regions.clone(),
             pattern: Some(d.pattern),
+            resource: None,
         });
     }
-    for action in pv1::BEDROCK_INFERENCE_ACTIONS {
-        probes.push(Probe {
-            label: format!("{action} direct"),
-            kind: ProbeKind::BedrockDirect,
-            action: action.into(),
-            profile: None,
-            regions: regions.clone(),
-            pattern: None,
-        });
-    }
-    for p in &plan.profiles {
-        probes.push(Probe {
-            label: format!("bedrock:InvokeModel via {}", p.id),
-            kind: ProbeKind::BedrockApprovedProfile,
-            action: "bedrock:InvokeModel".into(),
-            profile: Some(p.id.clone()),
-            regions: p.destination_regions.clone(),
-            pattern: None,
-        });
-    }
-    probes.push(Probe {
-        label: "bedrock:InvokeModel via an unapproved profile".into(),
-        kind: ProbeKind::BedrockUnapprovedProfile,
-        action: "bedrock:InvokeModel".into(),
-        profile: Some("zz.unapproved-profile".into()),
-        regions: regions.clone(),
-        pattern: None,
-    });
-    probes.push(Probe {
-        label: "bedrock:InvokeModel via an unapproved application profile".into(),
-        kind: ProbeKind::BedrockUnapprovedProfile,
-        action: "bedrock:InvokeModel".into(),
-        profile: Some(format!(
-            "{APPLICATION_PROFILE}{UNAPPROVED_APPLICATION_PROFILE_ID}"
-        )),
-        regions: COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect(),
-        pattern: None,
-    });
-    if !plan.decisions.global_allowed {
-        probes.push(Probe {
-            label: "bedrock:InvokeModel via a global profile (not allowed)".into(),
-            kind: ProbeKind::BedrockGlobalLeg,
-            action: "bedrock:InvokeModel".into(),
-            profile: Some(format!("global.{DEFAULT_MODEL}")),
-            regions: vec![UNSPECIFIED.to_string()],
-            pattern: None,
-        });
-        // An application profile copied from a global one routes the same
-        // way under an ARN that names no geography.
-        probes.push(Probe {
-            label:
-                "bedrock:InvokeModel via an application profile of a global profile (not allowed)"
-                    .into(),
-            kind: ProbeKind::BedrockGlobalLeg,
-            action: "bedrock:InvokeModel".into(),
-            profile: Some(format!(
-                "{APPLICATION_PROFILE}{GLOBAL_APPLICATION_PROFILE_ID}"
-            )),
-            regions: vec![UNSPECIFIED.to_string()],
-            pattern: None,
-        });
-    }
+    bedrock_probes(plan, &regions, &mut probes);
 
     // Rows.
     let permitted = &plan.decisions.permitted_accounts;

@@ -210,12 +210,7 @@ pub(super) fn check(
         description: format!(
             "at the end, companion mode `{}` holds: {}",
             mode.as_str(),
-            companion::promise(
-                mode,
-                &plan.decisions.permitted_accounts,
-                &plan.decisions.approved_profile_arns,
-                plan.decisions.global_allowed
-            )
+            companion::promise(&plan.decisions)
         ),
         passed: true,
         cells_checked: 0,

@@ -1,5 +1,6 @@
 //! The sandbox's model of one AWS estate: organization, policies, landing zone,
-//! enabled controls, operations, Bedrock inference profiles and callers.
+//! enabled controls, operations, Bedrock inference profiles, guardrails and
+//! batch jobs, and callers.
 //!
 //! Owns the persisted shape (`state.json`) and the pure rules that move it
 //! forward in time (asynchronous operations finishing). It must not know about
@@ -235,6 +236,44 @@ pub struct ApplicationProfile {
     pub copied_from: String,
 }
 
+/// A guardrail one account made in one Region (`CreateGuardrail`), with
+/// the guardrail profile it routes evaluation through, if any.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Guardrail {
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    /// `crossRegionConfig.guardrailProfileIdentifier`, as an id.
+    pub profile_id: Option<String>,
+    pub created_ms: i64,
+}
+
+/// A guardrail an account enforces on every model call in one Region
+/// (`PutEnforcedGuardrailConfiguration`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnforcedGuardrail {
+    pub config_id: String,
+    pub account: String,
+    pub region: String,
+    pub guardrail_id: String,
+    pub guardrail_version: String,
+    pub created_ms: i64,
+}
+
+/// A batch inference job (`CreateModelInvocationJob`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BatchJob {
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    /// The model or inference profile, as given.
+    pub model_id: String,
+    pub status: String,
+    pub submitted_ms: i64,
+}
+
 /// A caller the sandbox recognises by access key id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Caller {
@@ -266,6 +305,12 @@ pub struct World {
     pub inference_profiles: Vec<InferenceProfile>,
     #[serde(default)]
     pub application_profiles: Vec<ApplicationProfile>,
+    #[serde(default)]
+    pub guardrails: Vec<Guardrail>,
+    #[serde(default)]
+    pub enforced_guardrails: Vec<EnforcedGuardrail>,
+    #[serde(default)]
+    pub batch_jobs: Vec<BatchJob>,
     pub callers: Vec<Caller>,
     /// The account of the default caller (the management account, or a
     /// standalone account when there is no organization).
