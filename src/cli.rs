@@ -52,6 +52,9 @@ pub struct GlobalArgs {
     /// AWS Region for the first calls; use your Control Tower home Region.
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
+    /// Also read each member account's guardrails and batch jobs through this role (e.g. AWSControlTowerExecution), assumed from the management account; read-only calls. Without it, only the management account is read.
+    #[arg(long, global = true, value_name = "ROLE")]
+    pub member_role: Option<String>,
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,

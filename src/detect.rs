@@ -52,8 +52,8 @@ pub struct DetectReport {
     pub control_operations_in_progress: usize,
     pub quotas: Quotas,
     pub warnings: Vec<String>,
-    /// The Bedrock paths beyond model inference the caller's account uses
-    /// in the governed Regions (absent when Bedrock was not read).
+    /// The Bedrock paths beyond model inference the accounts read use in
+    /// the governed Regions (absent when Bedrock was not read).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bedrock_paths: Option<crate::paths::found::FoundUse>,
 }
@@ -589,6 +589,7 @@ pub fn report_estate(e: &Estate, quotas: Quotas) -> DetectReport {
         &e.bedrock_use,
         &e.profiles,
         allowed,
+        &e.snapshot.organization.management_account_id,
     ));
     r
 }

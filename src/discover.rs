@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::aws::{
-    Apis, Bedrock as _, ControlCatalog as _, ControlTower as _, EnabledControlQuery, Identity as _,
+    Apis, Bedrock, ControlCatalog as _, ControlTower as _, EnabledControlQuery, Identity as _,
     Organizations as _,
 };
 use crate::error::{Error, ErrorKind};
@@ -311,12 +311,12 @@ pub async fn inference_profiles<A: Apis>(apis: &A, regions: &[String]) -> Profil
 }
 
 /// Reads, per Region, the guardrails, the enforced guardrails and the batch
-/// jobs of the caller's account; each list that cannot be read keeps its
-/// error text, and the rest are still read.
-pub async fn bedrock_use<A: Apis>(apis: &A, regions: &[String]) -> UseByRegion {
+/// jobs one account shows through `client` (a Bedrock client per Region);
+/// each list that cannot be read keeps its error text, and the rest are
+/// still read.
+async fn account_use<B: Bedrock>(clients: Vec<(String, B)>) -> UseByRegion {
     let mut out = BTreeMap::new();
-    for r in regions {
-        let client = apis.bedrock(r);
+    for (r, client) in clients {
         let guardrails = client.list_guardrails().await.map(|mut list| {
             list.sort_by(|a, b| a.arn.cmp(&b.arn));
             list
@@ -330,7 +330,7 @@ pub async fn bedrock_use<A: Apis>(apis: &A, regions: &[String]) -> UseByRegion {
             list
         });
         out.insert(
-            r.clone(),
+            r,
             BedrockUse {
                 guardrails: guardrails.map_err(|e| e.to_string()),
                 enforced_guardrails: enforced.map_err(|e| e.to_string()),
@@ -338,5 +338,74 @@ pub async fn bedrock_use<A: Apis>(apis: &A, regions: &[String]) -> UseByRegion {
             },
         );
     }
+    out
+}
+
+/// Member accounts read at once.
+const MEMBER_READS_AT_ONCE: usize = 8;
+
+/// The Bedrock paths in use: the caller's account in `regions`, and with
+/// `member_role`, each of `members` through `arn:PARTITION:iam::ACCOUNT:role/ROLE`
+/// (an account whose role cannot be assumed keeps that error in every list).
+pub async fn bedrock_use<A: Apis>(
+    apis: &A,
+    regions: &[String],
+    caller: &CallerIdentity,
+    members: &[String],
+    member_role: Option<&str>,
+) -> UseByAccount {
+    use futures_util::StreamExt as _;
+    let own = regions
+        .iter()
+        .map(|r| (r.clone(), apis.bedrock(r)))
+        .collect();
+    let mut out = BTreeMap::new();
+    out.insert(caller.account.clone(), account_use(own).await);
+    let Some(role) = member_role else {
+        return out;
+    };
+    let partition = caller.arn.split(':').nth(1).unwrap_or("aws").to_string();
+    let reads = futures_util::stream::iter(members.iter().filter(|m| **m != caller.account))
+        .map(|account| {
+            let role_arn = format!("arn:{partition}:iam::{account}:role/{role}");
+            async move {
+                let read = match apis
+                    .identity()
+                    .assume_role(&role_arn, "ctmigrate-read")
+                    .await
+                {
+                    Ok(creds) => {
+                        account_use(
+                            regions
+                                .iter()
+                                .map(|r| (r.clone(), apis.bedrock_as(r, &creds)))
+                                .collect(),
+                        )
+                        .await
+                    }
+                    Err(e) => {
+                        let why = format!("cannot assume {role_arn}: {e}");
+                        regions
+                            .iter()
+                            .map(|r| {
+                                (
+                                    r.clone(),
+                                    BedrockUse {
+                                        guardrails: Err(why.clone()),
+                                        enforced_guardrails: Err(why.clone()),
+                                        batch_jobs: Err(why.clone()),
+                                    },
+                                )
+                            })
+                            .collect()
+                    }
+                };
+                (account.clone(), read)
+            }
+        })
+        .buffer_unordered(MEMBER_READS_AT_ONCE)
+        .collect::<Vec<_>>()
+        .await;
+    out.extend(reads);
     out
 }

@@ -244,6 +244,23 @@ impl InferenceProfile {
     }
 }
 
+/// Temporary credentials from `sts:AssumeRole`, to read a member account.
+/// Its `Debug` never shows the secret or the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TempCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+}
+
+impl std::fmt::Debug for TempCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TempCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A Bedrock guardrail in one Region (`ListGuardrails`), with the guardrail
 /// profile it routes evaluation through, if any (`crossRegionDetails`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

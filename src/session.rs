@@ -15,6 +15,8 @@ use crate::snapshot::Estate;
 pub struct Session {
     pub aws: Aws,
     sandbox: Option<crate::sandbox::RunningSandbox>,
+    /// The role to read member accounts' Bedrock use through (`--member-role`).
+    member_role: Option<String>,
 }
 
 impl Session {
@@ -63,7 +65,11 @@ impl Session {
             ConfigError::NoRegion => Error::new(ErrorKind::Config, "no AWS Region is configured")
                 .hint("pass --region with your Control Tower home Region (or set AWS_REGION or a region in your profile); to try ctmigrate without AWS, add --sandbox"),
         })?;
-        Ok(Session { aws, sandbox })
+        Ok(Session {
+            aws,
+            sandbox,
+            member_role: settings.connection.member_role.clone(),
+        })
     }
 
     /// Reads the organization, then the inference profiles and the other
@@ -93,8 +99,27 @@ impl Session {
         regions.extend(extra_regions.iter().cloned());
         let regions: Vec<String> = regions.into_iter().collect();
         let profiles = crate::discover::inference_profiles(&self.aws, &regions).await;
-        spinner.set("Reading guardrails and batch jobs");
-        let bedrock_use = crate::discover::bedrock_use(&self.aws, &regions).await;
+        spinner.set(if self.member_role.is_some() {
+            "Reading guardrails and batch jobs in every member account"
+        } else {
+            "Reading guardrails and batch jobs"
+        });
+        // The accounts the migration governs: under a registered first-tier OU.
+        let members: Vec<String> = snapshot
+            .first_tier_ous()
+            .filter(|o| o.registered)
+            .flat_map(|o| snapshot.accounts_under(&o.id))
+            .filter(|a| a.status == "ACTIVE")
+            .map(|a| a.id.clone())
+            .collect();
+        let bedrock_use = crate::discover::bedrock_use(
+            &self.aws,
+            &regions,
+            &snapshot.caller,
+            &members,
+            self.member_role.as_deref(),
+        )
+        .await;
         spinner.finish();
         Ok(Estate {
             snapshot,

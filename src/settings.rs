@@ -40,12 +40,15 @@ pub struct Connection {
     pub endpoint_url: Option<String>,
     pub profile: Option<String>,
     pub region: Option<String>,
+    /// The role to read member accounts' Bedrock use through.
+    pub member_role: Option<String>,
 }
 
 impl Connection {
     /// The global flags that reach this organization again (`--sandbox`,
-    /// `--sandbox-dir`, `--endpoint-url`, `--profile`, `--region`), each
-    /// with a leading space, for the commands messages tell a person to run.
+    /// `--sandbox-dir`, `--endpoint-url`, `--profile`, `--region`,
+    /// `--member-role`), each with a leading space, for the commands
+    /// messages tell a person to run.
     pub fn flags(&self) -> String {
         let mut out = String::new();
         if self.sandbox {
@@ -61,6 +64,7 @@ impl Connection {
             ("--endpoint-url", &self.endpoint_url),
             ("--profile", &self.profile),
             ("--region", &self.region),
+            ("--member-role", &self.member_role),
         ] {
             if let Some(v) = value {
                 out.push_str(&format!(" {flag} {}", shell_word(v)));
@@ -84,6 +88,7 @@ impl From<&GlobalArgs> for Connection {
             endpoint_url: g.endpoint_url.clone(),
             profile: g.profile.clone(),
             region: g.region.clone(),
+            member_role: g.member_role.clone(),
         }
     }
 }

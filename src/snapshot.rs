@@ -96,16 +96,20 @@ pub struct BedrockUse {
 /// [`BedrockUse`] per Region.
 pub type UseByRegion = BTreeMap<String, BedrockUse>;
 
+/// [`UseByRegion`] per account: the caller's own, and each member account
+/// read through a role ctmigrate was allowed to assume (`--member-role`).
+pub type UseByAccount = BTreeMap<String, UseByRegion>;
+
 /// What one read of an organization gives the later steps: the snapshot,
 /// the inference profiles per source Region, and the other Bedrock paths
-/// the caller's account uses there. The pure core's tests run on committed
+/// the accounts read use there. The pure core's tests run on committed
 /// estates of this shape (tests/fixtures/estates/).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Estate {
     pub snapshot: Snapshot,
     pub profiles: ProfilesByRegion,
     #[serde(default)]
-    pub bedrock_use: UseByRegion,
+    pub bedrock_use: UseByAccount,
 }
 
 /// Everything read about one organization.

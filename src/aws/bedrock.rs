@@ -20,10 +20,19 @@ pub struct SdkBedrock {
 }
 
 impl SdkBedrock {
-    pub fn new(config: &aws_config::SdkConfig, region: &str) -> SdkBedrock {
-        let conf = aws_sdk_bedrock::config::Builder::from(config)
-            .region(aws_sdk_bedrock::config::Region::new(region.to_string()))
-            .build();
+    /// A client for `region`, as the configured caller or, with
+    /// `credentials`, as a role assumed in a member account.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        region: &str,
+        credentials: Option<aws_sdk_bedrock::config::Credentials>,
+    ) -> SdkBedrock {
+        let mut builder = aws_sdk_bedrock::config::Builder::from(config)
+            .region(aws_sdk_bedrock::config::Region::new(region.to_string()));
+        if let Some(c) = credentials {
+            builder = builder.credentials_provider(c);
+        }
+        let conf = builder.build();
         SdkBedrock {
             client: aws_sdk_bedrock::Client::from_conf(conf),
             region: region.to_string(),

@@ -118,6 +118,12 @@ impl Aws {
 /// STS.
 pub trait Identity {
     fn caller_identity(&self) -> impl Future<Output = Result<CallerIdentity, AwsError>> + Send;
+    /// Assumes `role_arn` (to read a member account) for a short session.
+    fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+    ) -> impl Future<Output = Result<TempCredentials, AwsError>> + Send;
 }
 
 /// AWS Organizations.
@@ -270,6 +276,8 @@ pub trait Apis: Send + Sync {
     fn control_tower(&self, region: &str) -> Self::ControlTower;
     fn control_catalog(&self) -> Self::ControlCatalog;
     fn bedrock(&self, region: &str) -> Self::Bedrock;
+    /// Bedrock in `region` as the holder of `credentials` (a member account).
+    fn bedrock_as(&self, region: &str, credentials: &TempCredentials) -> Self::Bedrock;
 }
 
 impl Apis for Aws {
@@ -300,7 +308,18 @@ impl Apis for Aws {
     }
 
     fn bedrock(&self, region: &str) -> Self::Bedrock {
-        bedrock::SdkBedrock::new(&self.config, region)
+        bedrock::SdkBedrock::new(&self.config, region, None)
+    }
+
+    fn bedrock_as(&self, region: &str, credentials: &TempCredentials) -> Self::Bedrock {
+        let creds = Credentials::new(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.clone(),
+            Some(credentials.session_token.clone()),
+            None,
+            "ctmigrate-assume-role",
+        );
+        bedrock::SdkBedrock::new(&self.config, region, Some(creds))
     }
 }
 

@@ -286,7 +286,7 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
     }
 
     if let Some(found) = &r.bedrock_paths {
-        render_paths(found, &r.caller.account, out, &mut s);
+        render_paths(found, out, &mut s);
     }
 
     heading(out, &mut s, "Quotas");
@@ -323,28 +323,43 @@ fn today(out: &Output, blocked: &[String], known: bool) -> String {
     }
 }
 
-/// The Bedrock paths beyond model inference the account uses.
-fn render_paths(
-    found: &crate::paths::found::FoundUse,
-    account: &str,
-    out: &Output,
-    s: &mut String,
-) {
+/// The Bedrock paths beyond model inference the accounts read use.
+fn render_paths(found: &crate::paths::found::FoundUse, out: &Output, s: &mut String) {
     heading(
         out,
         s,
-        &format!("Bedrock paths beyond model inference (account {account})"),
+        &if found.members_tried == 0 {
+            "Bedrock paths beyond model inference (management account)".to_string()
+        } else {
+            format!(
+                "Bedrock paths beyond model inference ({} of {} accounts read)",
+                found.accounts_read.len(),
+                found.members_tried + 1
+            )
+        },
     );
     if !found.any() {
         s.push_str("  nothing that crosses Regions\n");
     }
+    let state = |account: &str, blocked: &[String], known: bool| {
+        if account == found.management_account {
+            "works: SCPs do not govern the management account".to_string()
+        } else {
+            today(out, blocked, known)
+        }
+    };
     for g in &found.guardrails {
         s.push_str(&format!(
-            "  guardrail {} ({}) via {}\n    {}\n",
+            "  guardrail {} ({}, {}) via {}\n    {}\n",
             g.name,
+            g.account,
             g.region,
             g.profile_id,
-            today(out, &g.blocked_destinations, !g.destinations.is_empty())
+            state(
+                &g.account,
+                &g.blocked_destinations,
+                !g.destinations.is_empty()
+            )
         ));
     }
     for e in &found.enforced_guardrails {
@@ -354,12 +369,13 @@ fn render_paths(
             .map(|p| format!("\n    via {p}"))
             .unwrap_or_default();
         s.push_str(&format!(
-            "  enforced guardrail {} v{} ({}, on every model call){via}\n    {}\n",
+            "  enforced guardrail {} v{} ({}, {}, every model call){via}\n    {}\n",
             crate::model::arn_id(&e.guardrail_arn),
             e.guardrail_version,
+            e.account,
             e.region,
             if e.profile_id.is_some() {
-                today(out, &e.blocked_destinations, true)
+                state(&e.account, &e.blocked_destinations, true)
             } else {
                 "stays in its Region".to_string()
             }
@@ -367,12 +383,17 @@ fn render_paths(
     }
     for j in &found.batch_jobs {
         s.push_str(&format!(
-            "  batch job {} ({}, {})\n    via {}\n    {}\n",
+            "  batch job {} ({}, {}, {})\n    via {}\n    {}\n",
             j.name,
+            j.account,
             j.region,
             j.status,
             j.model_id,
-            today(out, &j.blocked_destinations, !j.destinations.is_empty())
+            state(
+                &j.account,
+                &j.blocked_destinations,
+                !j.destinations.is_empty()
+            )
         ));
     }
     if found.regional_guardrails + found.regional_batch_jobs > 0 {
@@ -383,6 +404,9 @@ fn render_paths(
     }
     if let Some(line) = found.unreadable_summary() {
         s.push_str(&format!("  {} {line}\n", out.paint(Tone::Warn, "!")));
+    }
+    if found.members_tried == 0 {
+        s.push_str("  member accounts not read: add --member-role ROLE (a role the\n  management account may assume in them, e.g. AWSControlTowerExecution)\n");
     }
     let needed = found.needed();
     let mut flags: Vec<String> = needed

@@ -22,6 +22,9 @@ pub const SCENARIOS: [&str; 5] = [
     "no-organization",
 ];
 
+/// The member account that runs Bedrock workloads (Workloads/Dev).
+const DEV_GENAI: &str = "666666666667";
+
 /// The id of the seeded cross-Region guardrail.
 const SEEDED_GUARDRAIL_ID: &str = "sbxgr0support1";
 
@@ -119,11 +122,11 @@ pub fn scenario(name: &str, settings: Settings) -> Option<World> {
             world.set_region_deny(true);
         }
         "enforced-guardrail" => {
-            // The default estate, with the management account enforcing its
-            // cross-Region guardrail on every model call in us-east-1.
+            // The default estate, with dev-genai enforcing its cross-Region
+            // guardrail on every model call in us-east-1.
             world.enforced_guardrails.push(EnforcedGuardrail {
                 config_id: "sbxcfg000001".into(),
-                account: MGMT.into(),
+                account: DEV_GENAI.into(),
                 region: "us-east-1".into(),
                 guardrail_id: SEEDED_GUARDRAIL_ID.into(),
                 guardrail_version: "1".into(),
@@ -164,14 +167,14 @@ pub fn scenario(name: &str, settings: Settings) -> Option<World> {
     Some(world)
 }
 
-/// The management account's guardrails: one through the US guardrail
-/// profile in us-east-1, one without a profile in ap-northeast-1.
+/// The guardrails: dev-genai's through the US guardrail profile in
+/// us-east-1, and the management account's without a profile in Tokyo.
 fn guardrails() -> Vec<Guardrail> {
     vec![
         Guardrail {
             id: SEEDED_GUARDRAIL_ID.into(),
             name: "support-chat".into(),
-            account: MGMT.into(),
+            account: DEV_GENAI.into(),
             region: "us-east-1".into(),
             profile_id: Some("us.guardrail.v1:0".into()),
             created_ms: (T0 + 2 * 86_400) * 1000,
@@ -187,14 +190,15 @@ fn guardrails() -> Vec<Guardrail> {
     ]
 }
 
-/// The management account's batch jobs: one through the `us.` profile in
-/// us-east-1 (failed under the region deny), one on a model in Tokyo.
+/// The batch jobs: dev-genai's through the `us.` profile in us-east-1
+/// (failed under the region deny), the management account's on a model in
+/// Tokyo.
 fn batch_jobs() -> Vec<BatchJob> {
     vec![
         BatchJob {
             id: "sbxjob0nightly1".into(),
             name: "nightly-ticket-summaries".into(),
-            account: MGMT.into(),
+            account: DEV_GENAI.into(),
             region: "us-east-1".into(),
             model_id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
             status: "Failed".into(),

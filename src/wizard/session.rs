@@ -205,6 +205,7 @@ pub async fn run(
         &bedrock_use,
         &profiles,
         Some(lz.governed_regions.as_slice()),
+        &snapshot.organization.management_account_id,
     );
     let path_offer = wizard::path_choices(&found, &lz.governed_regions);
     let paths = p.paths(&path_offer)?;

@@ -11,10 +11,20 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
+/// The role every seeded member account has, trusting the management account.
+const MEMBER_ROLE: &str = "AWSControlTowerExecution";
+
+/// `ctmigrate --sandbox --sandbox-dir sb --member-role ROLE`: reading the
+/// member accounts, where the seeded guardrail and batch job are.
 fn sandbox_cmd(dir: &Path) -> std::process::Command {
     let mut c = ctmigrate(dir);
-    c.env("CTMIGRATE_POLL_INTERVAL", "40ms")
-        .args(["--sandbox", "--sandbox-dir", "sb"]);
+    c.env("CTMIGRATE_POLL_INTERVAL", "40ms").args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "--member-role",
+        MEMBER_ROLE,
+    ]);
     c
 }
 
@@ -37,7 +47,34 @@ fn detect_plan_and_apply_the_paths_the_sandbox_uses() {
     let dir = quick_sandbox();
     let d = dir.path();
 
-    // detect lists the guardrail and the batch job, blocked today.
+    // Without a member role only the management account is read, and
+    // detect and plan say so.
+    let Ran { stdout: text, .. } =
+        run(ctmigrate(d).args(["--sandbox", "--sandbox-dir", "sb", "detect"])).expect_success();
+    assert!(
+        text.contains("Bedrock paths beyond model inference (management account)")
+            && text.contains("member accounts not read: add --member-role ROLE"),
+        "{text}"
+    );
+    let Ran { stderr: err, .. } = run(ctmigrate(d).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "plan",
+        "--inference-profile",
+        "us",
+        "--permitted-account",
+        "666666666667",
+        "--name",
+        "management-only",
+    ]))
+    .expect_success();
+    assert!(
+        err.contains("read in the management account only") && err.contains("--member-role ROLE"),
+        "{err}"
+    );
+
+    // detect lists dev-genai's guardrail and batch job, blocked today.
     let report =
         json_out(run(sandbox_cmd(d).args(["--format", "json", "detect"])).expect_success());
     let found = &report["bedrock_paths"];
@@ -63,7 +100,9 @@ fn detect_plan_and_apply_the_paths_the_sandbox_uses() {
     ]))
     .expect_success();
     assert!(
-        err.contains("the plan leaves out a path in use: guardrail(s) support-chat (us-east-1)"),
+        err.contains(
+            "the plan leaves out a path in use: guardrail(s) support-chat (666666666667, us-east-1)"
+        ),
         "{err}"
     );
     assert!(
@@ -177,7 +216,9 @@ fn an_enforced_guardrail_is_found_and_its_cost_is_said() {
     assert_eq!(enforced["region"], "us-east-1");
     let Ran { stdout: text, .. } = run(sandbox_cmd(d).arg("detect")).expect_success();
     assert!(
-        text.contains("enforced guardrail sbxgr0support1 v1 (us-east-1, on every model call)"),
+        text.contains(
+            "enforced guardrail sbxgr0support1 v1 (666666666667, us-east-1, every model call)"
+        ),
         "{text}"
     );
 
@@ -252,27 +293,46 @@ fn bad_path_inputs_are_refused_by_name_with_nothing_written() {
 fn another_actor_adds_a_cross_region_guardrail_that_detect_then_lists() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(dir.path());
-    let cli = |region: &str, args: &[&str]| {
+    // The CLI reads the seeded shapes (as the management account: its own).
+    let admin = |region: &str, args: &[&str]| {
         let mut c = aws_cli(&url, region, "testing");
         c.args(args);
         run(&mut c).expect_success()
     };
-    // The CLI reads the seeded shapes.
-    let listed = json_out(cli("us-east-1", &["bedrock", "list-guardrails"]));
+    let listed = json_out(admin(HOME, &["bedrock", "list-guardrails"]));
     assert_eq!(
-        listed["guardrails"][0]["crossRegionDetails"]["guardrailProfileId"], "us.guardrail.v1:0",
+        listed["guardrails"][0]["name"], "internal-tools",
         "{listed}"
     );
-    let jobs = json_out(cli("us-east-1", &["bedrock", "list-model-invocation-jobs"]));
+    assert!(listed["guardrails"][0].get("crossRegionDetails").is_none());
+    let jobs = json_out(admin(HOME, &["bedrock", "list-model-invocation-jobs"]));
     assert_eq!(
         jobs["invocationJobSummaries"][0]["modelId"],
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        "anthropic.claude-sonnet-4-5-20250929-v1:0"
     );
-    let enforced = json_out(cli(
+    let enforced = json_out(admin(
         "us-east-1",
         &["bedrock", "list-enforced-guardrails-configuration"],
     ));
     assert_eq!(enforced["guardrailsConfig"], json!([]));
+    // Only the management account may assume a member account's role.
+    let mut c = aws_cli(&url, HOME, MEMBER_KEY);
+    c.args([
+        "sts",
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::666666666667:role/AWSControlTowerExecution",
+        "--role-session-name",
+        "other-actor",
+    ]);
+    let Ran { stderr: err, .. } = run(&mut c).expect_exit(255);
+    assert!(err.contains("AccessDenied"), "{err}");
+    // The other actor works in the member account prod-app.
+    let cli = |region: &str, args: &[&str]| {
+        let mut c = aws_cli(&url, region, MEMBER_KEY);
+        c.args(args);
+        run(&mut c).expect_success()
+    };
     // Another admin makes a guardrail through the APAC guardrail profile in Tokyo.
     let made = json_out(cli(
         HOME,
@@ -308,6 +368,8 @@ fn another_actor_adds_a_cross_region_guardrail_that_detect_then_lists() {
             HOME,
             "--endpoint-url",
             &url,
+            "--member-role",
+            MEMBER_ROLE,
         ])
         .env("AWS_ACCESS_KEY_ID", ADMIN_KEY)
         .env("AWS_SECRET_ACCESS_KEY", "testing"))
@@ -326,6 +388,7 @@ fn another_actor_adds_a_cross_region_guardrail_that_detect_then_lists() {
         .iter()
         .find(|g| g["name"] == "tokyo-support")
         .unwrap();
+    assert_eq!(tokyo["account"], "555555555555");
     assert_eq!(tokyo["destinations_source"], "inferred");
     assert_eq!(tokyo["works_today"], false, "{tokyo}");
 }

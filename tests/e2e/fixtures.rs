@@ -21,7 +21,21 @@ async fn read(sb: &Sandbox) -> Estate {
         .unwrap();
     let regions = snapshot.landing_zone.governed_regions.clone();
     let profiles = ctmigrate::discover::inference_profiles(&aws, &regions).await;
-    let bedrock_use = ctmigrate::discover::bedrock_use(&aws, &regions).await;
+    // Every member account too, through the role Control Tower creates there.
+    let members: Vec<String> = snapshot
+        .accounts
+        .iter()
+        .filter(|a| a.id != snapshot.organization.management_account_id)
+        .map(|a| a.id.clone())
+        .collect();
+    let bedrock_use = ctmigrate::discover::bedrock_use(
+        &aws,
+        &regions,
+        &snapshot.caller,
+        &members,
+        Some("AWSControlTowerExecution"),
+    )
+    .await;
     Estate {
         snapshot,
         profiles,

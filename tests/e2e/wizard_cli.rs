@@ -290,11 +290,14 @@ fn exit_code(p: &mut rexpect::session::PtySession) -> i32 {
 fn the_terminal_session_exports_a_plan_and_prints_the_apply_command() {
     let dir = quick_sandbox();
     let d = dir.path();
-    let mut p = spawn(d);
+    // Reading the member accounts finds dev-genai's guardrail and batch job.
+    let mut p = spawn_with(d, &["--member-role", "AWSControlTowerExecution"]);
     answer_to_export(&mut p);
     key(&mut p, "\r"); // Later
-    p.exp_string("ctmigrate --sandbox --sandbox-dir sb apply --plan plans/migration.plan.json")
-        .unwrap();
+    p.exp_string(
+        "ctmigrate --sandbox --sandbox-dir sb --member-role AWSControlTowerExecution apply --plan plans/migration.plan.json",
+    )
+    .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&mut p), 0);
     let plan: Value = serde_json::from_str(

@@ -34,9 +34,9 @@ pub struct PlanRequest<'a> {
     pub snapshot: &'a Snapshot,
     /// Inference profiles per source Region (an error text where Bedrock could not be read).
     pub profiles: &'a crate::snapshot::ProfilesByRegion,
-    /// The other Bedrock paths the caller's account uses, per Region (the
-    /// plan warns when it leaves out one that fails today).
-    pub bedrock_use: &'a crate::snapshot::UseByRegion,
+    /// The other Bedrock paths the accounts read use, per account and
+    /// Region (the plan warns when it leaves out one that fails today).
+    pub bedrock_use: &'a crate::snapshot::UseByAccount,
     pub inputs: PlanInputs,
     pub name: String,
     pub created_at: String,
@@ -105,6 +105,7 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         req.bedrock_use,
         req.profiles,
         (report.region_deny.state != DenyState::Off).then_some(allowed.as_slice()),
+        &s.organization.management_account_id,
     );
     paths::warn(&found, &inputs, &mut notes);
     let migration_needed = profiles

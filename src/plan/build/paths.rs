@@ -152,6 +152,9 @@ pub(super) fn warn(found: &FoundUse, inputs: &PlanInputs, notes: &mut Notes) {
             .warnings
             .push(format!("the plan leaves out a path in use: {line}"));
     }
+    if found.members_tried == 0 {
+        notes.warnings.push("guardrails and batch jobs were read in the management account only (SCPs do not govern it): member accounts' use of these paths is not checked; add --member-role ROLE (e.g. AWSControlTowerExecution) to read them".into());
+    }
     if let Some(line) = found.unreadable_summary() {
         notes
             .warnings
