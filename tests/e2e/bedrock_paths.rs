@@ -32,6 +32,14 @@ fn json_out(ran: Ran) -> Value {
     serde_json::from_str(&ran.stdout).unwrap_or_else(|e| panic!("{e}: {}", ran.stdout))
 }
 
+/// Model inference only: the `us.` profiles for dev-genai.
+const INFERENCE_ONLY: [&str; 4] = [
+    "--inference-profile",
+    "us",
+    "--permitted-account",
+    "666666666667",
+];
+
 const EVERY_PATH: [&str; 7] = [
     "--inference-profile",
     "us",
@@ -56,18 +64,16 @@ fn detect_plan_and_apply_the_paths_the_sandbox_uses() {
             && text.contains("member accounts not read: add --member-role ROLE"),
         "{text}"
     );
-    let Ran { stderr: err, .. } = run(ctmigrate(d).args([
-        "--sandbox",
-        "--sandbox-dir",
-        "sb",
-        "plan",
-        "--inference-profile",
-        "us",
-        "--permitted-account",
-        "666666666667",
-        "--name",
-        "management-only",
-    ]))
+    let Ran { stderr: err, .. } = run(ctmigrate(d)
+        .args([
+            "--sandbox",
+            "--sandbox-dir",
+            "sb",
+            "plan",
+            "--name",
+            "management-only",
+        ])
+        .args(INFERENCE_ONLY))
     .expect_success();
     assert!(
         err.contains("read in the management account only") && err.contains("--member-role ROLE"),
@@ -89,15 +95,9 @@ fn detect_plan_and_apply_the_paths_the_sandbox_uses() {
     assert_eq!(found["regional_guardrails"], 1);
 
     // A plan that leaves them out warns, naming what keeps failing.
-    let Ran { stderr: err, .. } = run(sandbox_cmd(d).args([
-        "plan",
-        "--inference-profile",
-        "us",
-        "--permitted-account",
-        "666666666667",
-        "--name",
-        "inference-only",
-    ]))
+    let Ran { stderr: err, .. } = run(sandbox_cmd(d)
+        .args(["plan", "--name", "inference-only"])
+        .args(INFERENCE_ONLY))
     .expect_success();
     assert!(
         err.contains(
@@ -223,14 +223,10 @@ fn an_enforced_guardrail_is_found_and_its_cost_is_said() {
     );
 
     // Left out: every model call of the account there keeps failing.
-    let Ran { stderr: err, .. } = run(sandbox_cmd(d).args([
-        "plan",
-        "--inference-profile",
-        "us",
-        "--permitted-account",
-        "666666666667",
-        "--batch-inference",
-    ]))
+    let Ran { stderr: err, .. } = run(sandbox_cmd(d)
+        .arg("plan")
+        .args(INFERENCE_ONLY)
+        .arg("--batch-inference"))
     .expect_success();
     assert!(err.contains("all Bedrock use there keeps failing"), "{err}");
     // Chosen in strict mode: the accounts it does not permit stay broken.
@@ -274,16 +270,8 @@ fn bad_path_inputs_are_refused_by_name_with_nothing_written() {
             "cannot be used from the source Regions",
         ),
     ] {
-        let Ran { stderr: err, .. } = run(sandbox_cmd(d)
-            .args([
-                "plan",
-                "--inference-profile",
-                "us",
-                "--permitted-account",
-                "666666666667",
-            ])
-            .args(&args))
-        .expect_exit(65);
+        let Ran { stderr: err, .. } =
+            run(sandbox_cmd(d).arg("plan").args(INFERENCE_ONLY).args(&args)).expect_exit(65);
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!d.join("plans").exists(), "{args:?}");
     }
