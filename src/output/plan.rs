@@ -47,6 +47,31 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
         };
         s.push_str(&format!("  {:<width$}  {verdict}\n", pr.id));
     }
+    let others: Vec<&crate::plan::PathDecision> = p
+        .decisions
+        .paths
+        .iter()
+        .filter(|d| !d.path.is_inference())
+        .collect();
+    if !others.is_empty() {
+        s.push_str(&out.paint(Tone::Bold, "Other Bedrock paths"));
+        s.push('\n');
+        for d in others {
+            s.push_str(&format!("  {}: {}\n", d.path.title(), d.actions.join(", ")));
+            for pr in p.path_profiles.iter().filter(|x| x.path == d.path) {
+                let verdict = if pr.works_today {
+                    out.paint(Tone::Good, "works today")
+                } else {
+                    format!(
+                        "{} {}",
+                        out.paint(Tone::Warn, "blocked today:"),
+                        pr.blocked_destinations.join(", ")
+                    )
+                };
+                s.push_str(&format!("    {}  {verdict}\n", pr.id));
+            }
+        }
+    }
     s.push('\n');
     if !p.migration_needed {
         s.push_str("No requested profile needs a Region the landing-zone region deny blocks: the migration is not needed.\n");

@@ -115,8 +115,16 @@ fn detect_plan_and_apply_the_paths_the_sandbox_uses() {
     );
 
     // A plan that chooses them exempts and fences exactly their actions.
-    let Ran { stderr: err, .. } = run(sandbox_cmd(d).arg("plan").args(EVERY_PATH)).expect_success();
+    let Ran {
+        stdout: summary,
+        stderr: err,
+        ..
+    } = run(sandbox_cmd(d).arg("plan").args(EVERY_PATH)).expect_success();
     assert!(!err.contains("leaves out a path"), "{err}");
+    assert!(
+        summary.contains("Other Bedrock paths\n  batch inference through inference profiles: bedrock:CreateModelInvocationJob\n  guardrails with a guardrail profile: bedrock:ApplyGuardrail\n    us.guardrail.v1:0  blocked today: us-east-2, us-west-2\n"),
+        "{summary}"
+    );
     let plan: Value = serde_json::from_str(
         &std::fs::read_to_string(d.join("plans/migration.plan.json")).unwrap(),
     )
