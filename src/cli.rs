@@ -138,6 +138,10 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Print a plan's proof matrix (before, after each stage, what changes) against the live org.
     Simulate(SimulateArgs),
+    /// Render a saved plan in the terminal (or as JSON, or Markdown with --format markdown). Offline.
+    Show(ShowArgs),
+    /// Check a saved plan file: checksum, format version, shape; and, unless --offline, whether the organization changed since (stale: exit 2).
+    Validate(ValidateArgs),
     /// Explain an AccessDenied error: which SCP statement denies it, which inference profile and Regions are involved, and the fix.
     Explain(ExplainArgs),
     /// Execute a saved plan: staged, journaled, resumable, with the console step as a gate.
@@ -452,6 +456,23 @@ pub enum PolicyCommand {
         #[arg(long, value_name = "FILE")]
         cases: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The plan file (plans/<name>.plan.json).
+    #[arg(long, value_name = "FILE")]
+    pub plan: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The plan file (plans/<name>.plan.json).
+    #[arg(long, value_name = "FILE")]
+    pub plan: std::path::PathBuf,
+    /// Check the file only; do not read the organization.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args)]

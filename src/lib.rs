@@ -35,6 +35,8 @@
 //!   last plan's decisions, computed from a snapshot (pure).
 //! - [`plan`]: the migration plan as typed steps, its proof, Markdown and
 //!   JSON Schema (pure); `plan::file` reads and writes its files.
+//! - [`validate`]: a saved plan file checked offline (format, checksum)
+//!   and, read live, for staleness.
 //! - [`apply`]: executes a saved plan (staged, journaled, resumable,
 //!   reversible) through the aws traits; the journal is its only memory.
 //!   `apply::launch` starts and continues runs for the commands.
@@ -75,6 +77,7 @@ pub mod sandbox;
 pub mod session;
 pub mod settings;
 pub mod snapshot;
+pub mod validate;
 pub mod wizard;
 
 use std::ffi::OsString;

@@ -6,6 +6,7 @@
 //! Pure: it words an [`Outcome`]; it must not run, read or print anything.
 
 use super::Outcome;
+use super::next::Next;
 use crate::cli::shell_word;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::plan::Plan;
@@ -44,22 +45,28 @@ impl Conclusion {
     }
 }
 
-/// The meaning of `outcome` for a run of `plan` over `journal`, reached
-/// with the command prefix `me` (`ctmigrate --sandbox …`).
+/// The meaning of `outcome` for a run of `plan`, with the commands of its
+/// journal (`next`).
 pub fn of(
     outcome: Outcome,
     direction: &Direction,
     plan: &Plan,
-    me: &str,
-    journal: &str,
+    next: &Next,
 ) -> Result<Conclusion, Error> {
     let rolling_back = matches!(direction, Direction::Rollback(_));
-    let then = if rolling_back { "rollback" } else { "resume" };
-    let j = shell_word(journal);
+    let then = if rolling_back {
+        next.rollback()
+    } else {
+        next.resume()
+    };
+    let j = next.journal();
+    let journal = next.path().to_string();
     match outcome {
         Outcome::Finished { differences } if differences.is_empty() => Ok(Conclusion::done(
             "Finished",
-            format!("the migration is complete; the live proof matrix equals the prediction cell for cell (journal {journal})"),
+            format!(
+                "the migration is complete; the live proof matrix equals the prediction cell for cell (journal {j})"
+            ),
         )),
         Outcome::Finished { differences } => {
             let mut e = Error::new(
@@ -67,8 +74,9 @@ pub fn of(
                 format!("every stage is done, but the live SCPs do not give the predicted decisions in {} cell(s)", differences.len()),
             )
             .hint(format!(
-                "compare with `{me} simulate --plan {}`; to undo: {me} rollback --journal {j}",
-                shell_word(&plan_beside(journal, &plan.name))
+                "compare with `{}`; to undo: {}",
+                next.with(&format!("simulate --plan {}", shell_word(&plan_beside(&journal, &plan.name)))),
+                next.rollback()
             ));
             e.causes = differences;
             Err(e)
@@ -76,15 +84,25 @@ pub fn of(
         Outcome::WaitingForConsole { stage } => Ok(Conclusion {
             exit: Exit::WaitingForConsole,
             verb: "Waiting",
-            message: format!("stage `{stage}` is done by a person in the Control Tower console; when it is done, run: {me} {then} --journal {j}"),
+            message: format!(
+                "stage `{stage}` is done by a person in the Control Tower console; {}when it is done, run: {then}",
+                next.console_on_sandbox(rolling_back)
+                    .map(|s| format!("{s}; "))
+                    .unwrap_or_default()
+            ),
             warning: false,
         }),
-        Outcome::Stopped { reason, next } => Ok(Conclusion {
+        Outcome::Stopped {
+            reason,
+            next: stage,
+        } => Ok(Conclusion {
             exit: Exit::Stopped,
             verb: "Stopped",
             message: format!(
-                "stopped at a checkpoint: {reason}; continue with: {me} {then} --journal {j}{}",
-                next.map(|n| format!(" (next stage: {n})")).unwrap_or_default()
+                "stopped at a checkpoint: {reason}; continue with: {then}{}",
+                stage
+                    .map(|n| format!(" (next stage: {n})"))
+                    .unwrap_or_default()
             ),
             warning: true,
         }),
@@ -92,11 +110,14 @@ pub fn of(
             ErrorKind::Failed,
             format!("step `{step}` failed: {error}"),
         )
-        .hint(format!("the journal records everything done so far; fix the cause, then `{me} {then} --journal {j}`{}", if rolling_back {
-            String::new()
-        } else {
-            format!(" (or `{me} rollback --journal {j}`)")
-        }))),
+        .hint(format!(
+            "the journal records everything done so far; fix the cause, then `{then}`{}",
+            if rolling_back {
+                String::new()
+            } else {
+                format!(" (or `{}`)", next.rollback())
+            }
+        ))),
         Outcome::Drifted { changes } => {
             let mut e = Error::new(
                 ErrorKind::Changed,
@@ -106,15 +127,18 @@ pub fn of(
                     changes.len()
                 ),
             )
-            .hint(format!("fix each change named above, then: {me} {then} --journal {j}; or, if the changes are wanted, plan again with the same decisions: {me} {}; `{me} status --journal {j}` shows the live state", replan_args(journal, &plan.name)));
+            .hint(format!("fix each change named above, then: {then}; or, if the changes are wanted, plan again with the same decisions: {}; `{}` shows the live state", next.with(&replan_args(&journal, &plan.name)), next.status()));
             e.causes = changes;
             Err(e)
         }
         Outcome::RolledBack { to } => Ok(Conclusion::done(
             "Rolled back",
             match to {
-                Some(t) => format!("the organization is back at checkpoint `{t}` (journal {journal})"),
-                None => format!("the organization is back as it was before apply (journal {journal}); to migrate again, plan again under a new name and apply that plan: {me} {}", replan_args(journal, &plan.name)),
+                Some(t) => format!("the organization is back at checkpoint `{t}` (journal {j})"),
+                None => format!(
+                    "the organization is back as it was before apply (journal {j}); to migrate again, apply the plan again (it refuses a stale plan and names the plan command to run first; this journal is then kept under a dated name): {}",
+                    next.apply_again(&plan_beside(&journal, &plan.name))
+                ),
             },
         )),
     }
@@ -158,17 +182,42 @@ mod tests {
         let p = plan();
         let me = "ctmigrate --sandbox --sandbox-dir sb";
         let j = "plans/t.journal.jsonl";
+        let n = Next::new(" --sandbox --sandbox-dir sb", j, true);
         let waiting = of(
             Outcome::WaitingForConsole {
                 stage: "console".into(),
             },
             &Direction::Forward,
             &p,
-            me,
-            j,
+            &n,
         )
         .unwrap();
         assert_eq!(waiting.exit, Exit::WaitingForConsole);
+        assert!(
+            waiting.message.contains(&format!(
+                "play the console step in another terminal: {me} sandbox console region-deny off --wait"
+            )),
+            "{}",
+            waiting.message
+        );
+        // Off a terminal, the command carries the confirmation it needs.
+        let scripted = of(
+            Outcome::WaitingForConsole {
+                stage: "console".into(),
+            },
+            &Direction::Rollback(None),
+            &p,
+            &Next::new(" --sandbox --sandbox-dir sb", j, false),
+        )
+        .unwrap();
+        assert!(
+            scripted.message.contains("region-deny on --wait")
+                && scripted
+                    .message
+                    .ends_with(&format!("run: {me} rollback --journal {j} --yes")),
+            "{}",
+            scripted.message
+        );
         assert!(
             waiting
                 .message
@@ -183,8 +232,7 @@ mod tests {
             },
             &Direction::Rollback(None),
             &p,
-            me,
-            j,
+            &n,
         )
         .unwrap();
         assert_eq!(stopped.exit, Exit::Stopped);
@@ -197,13 +245,12 @@ mod tests {
             Outcome::RolledBack { to: None },
             &Direction::Rollback(None),
             &p,
-            me,
-            j,
+            &n,
         )
         .unwrap();
         assert!(
             back.message
-                .contains(&format!("{me} plan --from-plan plans/t.plan.json --name")),
+                .contains(&format!("{me} apply --plan plans/t.plan.json")),
             "{}",
             back.message
         );
@@ -214,8 +261,7 @@ mod tests {
             },
             &Direction::Forward,
             &p,
-            me,
-            j,
+            &n,
         )
         .unwrap_err();
         assert_eq!(failed.exit(), Exit::Failure);
@@ -231,8 +277,7 @@ mod tests {
             },
             &Direction::Forward,
             &p,
-            me,
-            j,
+            &n,
         )
         .unwrap_err();
         assert_eq!(drifted.exit(), Exit::Changed);

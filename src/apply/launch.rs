@@ -12,8 +12,9 @@
 use std::path::{Path, PathBuf};
 
 use super::conclusion::{self, Conclusion, Direction};
-use super::journal::{self, Event, Journal, JournalError, Record};
+use super::journal::{self, Event, Journal, Record};
 use super::live::Live;
+use super::next::Next;
 use super::{Options, Outcome, Report, Run, preflight, status};
 use crate::aws::Apis;
 use crate::error::{Error, ErrorKind, Exit};
@@ -69,7 +70,7 @@ pub async fn apply(
         return Err(e);
     }
     let journal_path = journal.unwrap_or_else(|| default_journal(plan_path, &plan));
-    refuse_existing_journal(&journal_path, &settings.connection)?;
+    make_room(&journal_path, false, settings, out)?;
 
     let session = Session::connect(settings, out).await?;
     let crate::snapshot::Estate {
@@ -86,6 +87,7 @@ pub async fn apply(
         connection: &settings.connection.flags(),
     })?;
     confirm(settings, req.yes, "Apply", &plan, out)?;
+    make_room(&journal_path, true, settings, out)?;
     let recorded_path = std::fs::canonicalize(plan_path).unwrap_or_else(|_| plan_path.into());
     let (journal, records) = Journal::start(
         &journal_path,
@@ -98,10 +100,10 @@ pub async fn apply(
     let result = execute(
         &session,
         &plan,
-        journal,
-        records,
+        (journal, records),
         req.options,
         Direction::Forward,
+        settings.terminals.stdin,
         out,
     )
     .await;
@@ -109,25 +111,20 @@ pub async fn apply(
     result
 }
 
-/// A journal at `path` from an earlier apply is refused, naming what to do
-/// with it; a run in progress holds its lock; a journal without one
-/// complete record is an apply that died before sending anything, which
-/// may start over.
-fn refuse_existing_journal(path: &Path, connection: &Connection) -> Result<(), Error> {
-    if !path.exists() {
-        return Ok(());
-    }
-    match Journal::open(path, "apply", false) {
-        Ok((_, records, _)) if records.is_empty() => Ok(()),
-        Ok(_) => Err(Error::from(JournalError::Exists {
-            path: path.to_path_buf(),
-        })
-        .hint(format!(
-            "continue it with `{me} resume --journal {j}`, see it with `{me} status --journal {j}`, or undo it with `{me} rollback --journal {j}`; to start over after a rollback, apply a new plan (`--name`) or pass another `--journal`",
-            me = connection.command(),
-            j = crate::cli::shell_word(&path.display().to_string()),
-        ))),
-        Err(e) => Err(e.into()),
+/// A journal at `path` from an earlier apply: one that ended with the
+/// organization back as before (or never started) is put aside under a
+/// dated name and said so; one in use is refused, naming the commands that
+/// go on with it; a run in progress holds its lock. With `act` false it
+/// only refuses, and moves nothing.
+fn make_room(path: &Path, act: bool, settings: &Settings, out: &Output) -> Result<(), Error> {
+    let now = time::OffsetDateTime::now_utc();
+    match super::archive::make_room("apply", act, path, None, settings.terminals.stdin, now)? {
+        Ok(None) => Ok(()),
+        Ok(Some(archived)) => {
+            out.status("Kept", &archived.said());
+            Ok(())
+        }
+        Err(in_use) => Err(in_use.refusing_apply()),
     }
 }
 
@@ -138,8 +135,9 @@ pub async fn resume(
     journal_path: &Path,
     req: RunRequest,
 ) -> Result<Conclusion, Error> {
-    let (journal, records, plan) = open(journal_path, "resume", req.force_unlock, out)?;
-    let progress = journal::fold(&records);
+    let (journal, records, (plan, plan_path)) =
+        open(journal_path, "resume", req.force_unlock, out)?;
+    let progress = journal::fold_read_from(&records, plan_path);
     if progress.rollback.is_some() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -148,12 +146,18 @@ pub async fn resume(
                 journal_path.display()
             ),
         )
-        .hint(format!(
-            "plan again under a new name and apply that plan: {} plan --from-plan {} --name {}-again",
-            settings.connection.command(),
-            crate::cli::shell_word(&progress.started.map(|s| s.plan_path).unwrap_or_default()),
-            plan.name
-        )));
+        .hint(
+            Next::new(
+                &progress
+                    .started
+                    .as_ref()
+                    .map(|s| s.connection.clone())
+                    .unwrap_or_default(),
+                &journal_path.display().to_string(),
+                settings.terminals.stdin,
+            )
+            .again_after_rollback(&progress),
+        ));
     }
     confirm(settings, req.yes, "Resume", &plan, out)?;
     let direction = if progress.finished {
@@ -175,7 +179,7 @@ pub async fn rollback(
     to: Option<String>,
     req: RunRequest,
 ) -> Result<Conclusion, Error> {
-    let (journal, records, plan) = open(journal_path, "rollback", req.force_unlock, out)?;
+    let (journal, records, (plan, _)) = open(journal_path, "rollback", req.force_unlock, out)?;
     let progress = journal::fold(&records);
     if let Some(to) = &to
         && !progress.checkpoints.contains(to)
@@ -239,10 +243,10 @@ async fn continue_run(
     let result = execute(
         &session,
         &plan,
-        journal,
-        records,
+        (journal, records),
         req.options,
         direction,
+        settings.terminals.stdin,
         out,
     )
     .await;
@@ -251,13 +255,13 @@ async fn continue_run(
 }
 
 /// Opens a journal for resume or rollback and reads the plan it applied,
-/// which must be the same plan, unchanged.
+/// which must be the same plan, unchanged; with the path it was read from.
 fn open(
     path: &Path,
     command: &str,
     force: bool,
     out: &Output,
-) -> Result<(Journal, Vec<Record>, Plan), Error> {
+) -> Result<(Journal, Vec<Record>, (Plan, String)), Error> {
     let (journal, records, stale) = Journal::open(path, command, force)?;
     if let Some(h) = stale {
         out.warn(&format!(
@@ -268,8 +272,9 @@ fn open(
     Ok((journal, records, plan))
 }
 
-/// The plan a journal's start record names, checked against its checksum.
-fn journal_plan(path: &Path, records: &[Record]) -> Result<Plan, Error> {
+/// The plan a journal's start record names, checked against its checksum,
+/// and the path it was read from.
+fn journal_plan(path: &Path, records: &[Record]) -> Result<(Plan, String), Error> {
     let Some(started) = journal::fold(records).started else {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -279,23 +284,39 @@ fn journal_plan(path: &Path, records: &[Record]) -> Result<Plan, Error> {
             "nothing was applied from it: `ctmigrate apply --plan …` starts over with this journal",
         ));
     };
-    let plan = plan::file::read(Path::new(&started.plan_path)).map_err(|e| {
+    // The plan where the apply read it; else the plan beside the journal
+    // (`x.journal.jsonl` → `x.plan.json`), where a journal put aside with
+    // its plan, or a moved plans directory, keeps it.
+    let beside = path
+        .to_str()
+        .and_then(|p| p.strip_suffix(".journal.jsonl"))
+        .map(|stem| format!("{stem}.plan.json"));
+    let recorded = plan::file::read(Path::new(&started.plan_path));
+    if let Ok(plan) = &recorded
+        && plan.checksum == started.plan_checksum
+    {
+        return Ok((recorded?, started.plan_path));
+    }
+    if let Some((plan, b)) = beside
+        .and_then(|b| plan::file::read(Path::new(&b)).ok().map(|p| (p, b)))
+        .filter(|(p, _)| p.checksum == started.plan_checksum)
+    {
+        return Ok((plan, b));
+    }
+    let plan = recorded.map_err(|e| {
         Error::from(e).hint(format!(
             "the journal was made from `{}`; put that plan file back unchanged",
             started.plan_path
         ))
     })?;
-    if plan.checksum != started.plan_checksum {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "plan `{}` is not the plan this journal applied (its checksum differs)",
-                started.plan_path
-            ),
-        )
-        .hint("put back the plan file the apply started from"));
-    }
-    Ok(plan)
+    Err(Error::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "plan `{}` is not the plan this journal applied (its checksum {} differs)",
+            started.plan_path, plan.checksum
+        ),
+    )
+    .hint("put back the plan file the apply started from"))
 }
 
 /// Asks the person to type the organization id, unless `yes`.
@@ -345,24 +366,24 @@ fn confirm(
 async fn execute(
     session: &Session,
     plan: &Plan,
-    journal: Journal,
-    records: Vec<Record>,
+    (journal, records): (Journal, Vec<Record>),
     options: Options,
     direction: Direction,
+    interactive: bool,
     out: &Output,
 ) -> Result<Conclusion, Error> {
     let aws = &session.aws;
     let (orgs, ct, sts) = clients(aws, plan);
     let live = Live::for_plan(&orgs, &ct, &sts, plan);
     // Commands in messages carry the flags that reach this organization.
-    let me = format!(
-        "ctmigrate{}",
-        journal::fold(&records)
+    let next = Next::new(
+        &journal::fold(&records)
             .started
             .map(|s| s.connection)
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        &journal.path().display().to_string(),
+        interactive,
     );
-    let journal_path = journal.path().display().to_string();
     let view = RunView::new(out, plan);
     let report = |r: &Report| view.report(r);
     // Ctrl-C and SIGTERM now stop at a checkpoint.
@@ -385,7 +406,7 @@ async fn execute(
     view.finish();
     // The journal's lock is released here, before anything is printed.
     drop(run);
-    conclusion::of(outcome?, &direction, plan, &me, &journal_path)
+    conclusion::of(outcome?, &direction, plan, &next)
 }
 
 /// The clients a run of `plan` reads and writes through.
@@ -406,14 +427,19 @@ pub async fn status(
     offline: bool,
 ) -> Result<Exit, Error> {
     let records = journal::read(journal_path)?;
-    let plan = journal_plan(journal_path, &records)?;
-    let progress = journal::fold(&records);
+    let (plan, plan_path) = journal_plan(journal_path, &records)?;
+    let progress = journal::fold_read_from(&records, plan_path);
     let recorded = progress
         .started
         .as_ref()
         .map(|s| s.connection.clone())
         .unwrap_or_default();
-    let mut s = status::status(&plan, &progress, &journal_path.display().to_string());
+    let mut s = status::status(
+        &plan,
+        &progress,
+        &journal_path.display().to_string(),
+        settings.terminals.stdin,
+    );
     if !offline {
         match live_coverage(&status_settings(settings, &recorded), &plan, out).await {
             Ok(found) => s = status::with_live(s, &plan, &progress, &found),
@@ -427,7 +453,7 @@ pub async fn status(
     }
     match out.format {
         Format::Json => out.json(&s),
-        Format::Text => out.text(&render_status(&s, out)),
+        Format::Text | Format::Markdown => out.text(&render_status(&s, out)),
     }
     Ok(Exit::Ok)
 }

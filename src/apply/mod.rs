@@ -10,7 +10,9 @@
 //! concurrently, checkpoints, windows and interruption. Submodules:
 //! [`launch`] (starting and continuing runs for the commands: refusals,
 //! confirmation, the journal, the run) and [`conclusion`] (what an outcome
-//! means, with the next command); [`journal`] (the file, the lock, its
+//! means, with the next command); [`next`] (the complete commands a
+//! message prints for a journal); [`archive`] (an ended journal put aside
+//! so that its plan name can be planned and applied again); [`journal`] (the file, the lock, its
 //! records folded); [`live`] (targeted reads and expectation checks);
 //! `converge` (one action driven to its effect, the control operations it
 //! starts awaited); [`poll`] (when to poll next); [`coverage`] (the live
@@ -26,6 +28,7 @@
 //! the sandbox; the run reports [`Report`] events to its caller instead of
 //! printing, and only `launch` drives the terminal (progress, the prompt).
 
+pub mod archive;
 pub mod conclusion;
 mod converge;
 pub mod coverage;
@@ -34,6 +37,7 @@ pub mod history;
 pub mod journal;
 pub mod launch;
 pub mod live;
+pub mod next;
 pub mod poll;
 pub mod preflight;
 mod readback;

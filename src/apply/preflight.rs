@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use super::journal::Prediction;
 use super::verify;
+use crate::cli::shell_word;
 use crate::aws::Identity;
 use crate::error::{Error, ErrorKind};
 use crate::plan::{self, Plan, PlanRequest};
@@ -87,16 +88,7 @@ pub fn check(p: &Preflight<'_>) -> Result<Prediction, Error> {
             "wait until it finishes, then apply",
         ));
     }
-    if plan::fingerprint(snapshot, p.profiles) != plan.fingerprint {
-        let fresh = plan::build(PlanRequest {
-            snapshot,
-            profiles: p.profiles,
-            bedrock_use: &Default::default(),
-            inputs: plan.inputs.clone(),
-            name: plan.name.clone(),
-            created_at: plan.created_at.clone(),
-            tool_version: plan.tool_version.clone(),
-        });
+    if let Some(changes) = stale(plan, snapshot, p.profiles) {
         let mut e = Error::new(
             ErrorKind::InvalidInput,
             format!(
@@ -106,15 +98,37 @@ pub fn check(p: &Preflight<'_>) -> Result<Prediction, Error> {
         )
         .hint(format!(
             "review the changes, then plan again: {}",
-            replan_command(plan, p.connection)
+            replan_command(plan, shown, p.connection)
         ));
-        e.causes = match fresh {
-            Ok(fresh) => plan::diff(plan, &fresh),
-            Err(err) => vec![format!("planning again now fails: {}", err.message)],
-        };
+        e.causes = changes;
         return Err(e);
     }
     Ok(verify::predict(snapshot, plan)?)
+}
+
+/// `None` when the organization and the inference profiles are as `plan`
+/// found them; else what changed, as the plan made now would differ.
+pub fn stale(
+    plan: &Plan,
+    snapshot: &crate::snapshot::Snapshot,
+    profiles: &ProfilesByRegion,
+) -> Option<Vec<String>> {
+    if plan::fingerprint(snapshot, profiles) == plan.fingerprint {
+        return None;
+    }
+    let fresh = plan::build(PlanRequest {
+        snapshot,
+        profiles,
+        bedrock_use: &Default::default(),
+        inputs: plan.inputs.clone(),
+        name: plan.name.clone(),
+        created_at: plan.created_at.clone(),
+        tool_version: plan.tool_version.clone(),
+    });
+    Some(match fresh {
+        Ok(fresh) => plan::diff(plan, &fresh),
+        Err(err) => vec![format!("planning again now fails: {}", err.message)],
+    })
 }
 
 /// Judges a journal's next run (resume, rollback): asks STS who calls.
@@ -150,25 +164,19 @@ fn caller_and_region(account: &str, region: &str, plan: &Plan) -> Result<(), Err
     Ok(())
 }
 
-/// A `ctmigrate plan` command line that plans again with the same inputs.
-pub fn replan_command(plan: &Plan, connection: &str) -> String {
-    let i = &plan.inputs;
-    let mut parts = vec![
-        format!("ctmigrate{connection} plan"),
-        format!("--name {}", plan.name),
-    ];
-    for p in &i.inference_profiles {
-        parts.push(format!("--inference-profile {p}"));
-    }
-    if i.allow_global {
-        parts.push("--allow-global".into());
-    }
-    for a in &i.permitted_accounts {
-        parts.push(format!("--permitted-account {a}"));
-    }
-    parts.push(format!("--companion-mode {}", i.companion_mode.as_str()));
-    for a in &i.exempt_actions {
-        parts.push(format!("--exempt-action {a}"));
-    }
-    parts.join(" ")
+/// A `ctmigrate plan` command line that plans again with every decision of
+/// `plan` (read from the plan file `shown`, so that no input is lost) and
+/// writes it in its place.
+pub fn replan_command(plan: &Plan, shown: &str, connection: &str) -> String {
+    let dir = std::path::Path::new(shown)
+        .parent()
+        .map(|d| d.display().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| ".".into());
+    format!(
+        "ctmigrate{connection} plan --from-plan {} --name {} --out {}",
+        shell_word(shown),
+        shell_word(&plan.name),
+        shell_word(&dir)
+    )
 }

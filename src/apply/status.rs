@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::coverage::Coverage;
 use super::journal::Progress;
+use super::next::Next;
 use crate::plan::Plan;
 
 /// An enum whose values are short English phrases: serde and `Display`
@@ -114,11 +115,9 @@ pub struct Status {
     /// could not be read (then `live_note` says why).
     pub live: Option<LiveStatus>,
     pub live_note: Option<String>,
-    /// The journal's path and the command prefix that reaches its organization.
+    /// The commands of this journal, reaching its organization.
     #[serde(skip)]
-    pub journal: String,
-    #[serde(skip)]
-    pub command: String,
+    pub next: Next,
     /// Set when a registered first-tier OU has no region deny at all: said
     /// first and loudly, with the command that fixes it.
     pub urgent: Option<String>,
@@ -141,10 +140,13 @@ pub struct LiveStatus {
 /// a landing-zone update running, or targets left without any region deny
 /// outrank what the journal last recorded.
 pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverage) -> Status {
-    let j = s.journal.clone();
-    let me = s.command.clone();
+    let n = s.next.clone();
     let rolling_back = progress.rollback.is_some();
-    let then = if rolling_back { "rollback" } else { "resume" };
+    let then = if rolling_back {
+        n.rollback()
+    } else {
+        n.resume()
+    };
     let console_pending = plan
         .stages
         .iter()
@@ -166,7 +168,7 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
         if !finished {
             s.phase = Phase::ConsoleUpdateInProgress;
             s.next_action = format!(
-                "wait for the landing-zone update {} to finish, or run {me} {then} --journal {j} (it waits, then verifies)",
+                "wait for the landing-zone update {} to finish, or run {then} (it waits, then verifies)",
                 op.id
             );
         }
@@ -179,7 +181,7 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
             st.state = StageState::DoneInConsole;
         }
         s.phase = Phase::ConsoleStepDone;
-        s.next_action = format!("{me} resume --journal {j} (verifies and finishes)");
+        s.next_action = format!("{} (verifies and finishes)", n.resume());
     } else if rolling_back
         && !finished
         && deny == DenyCoverage::On
@@ -187,16 +189,18 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
     {
         s.phase = Phase::RollingBack;
         s.next_action = format!(
-            "{me} rollback --journal {j} (the deny is back on; it removes PV.1 and the companion)"
+            "{} (the deny is back on; it removes PV.1 and the companion)",
+            n.rollback()
         );
     }
     if !uncovered.is_empty() {
         let fix = if progress.rollback.is_some() {
             format!(
-                "turn the landing-zone region deny back ON in the Control Tower console, then: {me} rollback --journal {j}"
+                "turn the landing-zone region deny back ON in the Control Tower console, then: {}",
+                n.rollback()
             )
         } else {
-            format!("{me} resume --journal {j} (enables PV.1 on them again)")
+            format!("{} (enables PV.1 on them again)", n.resume())
         };
         s.urgent = Some(format!(
             "URGENT: {} ha{} no region deny at all (the landing-zone deny is off there and PV.1 is missing); fix now: {fix}",
@@ -224,7 +228,8 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
         }
         s.phase = Phase::Changed;
         s.next_action = format!(
-            "do not turn the landing-zone region deny off now; run {me} resume --journal {j} (it puts back what ctmigrate can and names the rest, with the fix)"
+            "do not turn the landing-zone region deny off now; run {} (it puts back what ctmigrate can and names the rest, with the fix)",
+            n.resume()
         );
     }
     s.live = Some(LiveStatus {
@@ -241,7 +246,7 @@ pub fn with_live(mut s: Status, plan: &Plan, progress: &Progress, live: &Coverag
 }
 
 /// Computes the status.
-pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
+pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive: bool) -> Status {
     let mut stages = Vec::new();
     let mut failures = Vec::new();
     let mut in_flight = Vec::new();
@@ -323,61 +328,62 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
     } else {
         Phase::InProgress
     };
-    let j = journal_path;
-    let me = format!(
-        "ctmigrate{}",
+    let n = Next::new(
         progress
             .started
             .as_ref()
             .map(|s| s.connection.as_str())
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        journal_path,
+        interactive,
     );
     let next_action = match phase {
         Phase::RolledBack => format!(
-            "nothing: the organization is back as it was{}; plan again to start over",
-            progress
-                .rollback
-                .as_ref()
-                .and_then(|r| r.to.as_ref())
-                .map(|t| format!(" at checkpoint `{t}`"))
-                .unwrap_or_default()
+            "nothing is in progress; {}",
+            n.again_after_rollback(progress)
         ),
-        Phase::RollingBack => format!("{me} rollback --journal {j} (continues the rollback)"),
+        Phase::RollingBack => format!("{} (continues the rollback)", n.rollback()),
         Phase::Finished => match &progress.verified {
             Some((true, _)) | None => "nothing: the migration is complete".to_string(),
             Some((false, _)) => format!(
-                "investigate the differences between the prediction and the live SCPs, or roll back: {me} rollback --journal {j}"
+                "investigate the differences between the prediction and the live SCPs, or roll back: {}",
+                n.rollback()
             ),
         },
         Phase::WaitingForConsole => {
             let rollback = progress.rollback.is_some();
+            let sandbox = n
+                .console_on_sandbox(rollback)
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
             if rollback {
                 format!(
-                    "turn the landing-zone region deny back ON in the Control Tower console, then: {me} rollback --journal {j}"
+                    "turn the landing-zone region deny back ON in the Control Tower console{sandbox}, then: {}",
+                    n.rollback()
                 )
             } else {
                 format!(
-                    "turn the landing-zone region deny OFF in the Control Tower console (Landing zone settings → Modify settings → Region deny: Not enabled), then: {me} resume --journal {j}"
+                    "turn the landing-zone region deny OFF in the Control Tower console (Landing zone settings → Modify settings → Region deny: Not enabled){sandbox}, then: {}",
+                    n.resume()
                 )
             }
         }
         Phase::Failed => format!(
-            "read the failure below, fix its cause, then: {me} resume --journal {j} (or roll back: {me} rollback --journal {j})"
+            "read the failure below, fix its cause, then: {} (or roll back: {})",
+            n.resume(),
+            n.rollback()
         ),
         Phase::StoppedChanged => format!(
-            "fix each change below (or plan again if they are wanted), then: {me} {} --journal {j}",
+            "fix each change below (or plan again if they are wanted), then: {}",
             if progress.rollback.is_some() {
-                "rollback"
+                n.rollback()
             } else {
-                "resume"
+                n.resume()
             }
         ),
         _ => match next_stage {
-            Some(s) => format!(
-                "{me} resume --journal {j} (next stage: {} — {})",
-                s.id, s.title
-            ),
-            None => format!("{me} resume --journal {j} (verifies and finishes)"),
+            Some(s) => format!("{} (next stage: {} — {})", n.resume(), s.id, s.title),
+            None => format!("{} (verifies and finishes)", n.resume()),
         },
     };
     Status {
@@ -415,7 +421,6 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str) -> Status {
         live: None,
         live_note: None,
         urgent: None,
-        journal: j.to_string(),
-        command: me,
+        next: n,
     }
 }

@@ -57,7 +57,7 @@ pub async fn run(settings: &Settings, args: &CheckArgs, out: &Output) -> Result<
     });
     match out.format {
         Format::Json => out.json(&report),
-        Format::Text => out.text(&render_check(&report, out)),
+        Format::Text | Format::Markdown => out.text(&render_check(&report, out)),
     }
     Ok(if report.findings.is_empty() {
         Exit::Ok

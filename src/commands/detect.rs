@@ -27,7 +27,7 @@ pub async fn run(settings: &Settings, args: &DetectArgs, out: &Output) -> Result
     }
     match out.format {
         Format::Json => out.json(&report),
-        Format::Text => out.text(&render_detect(&report, out)),
+        Format::Text | Format::Markdown => out.text(&render_detect(&report, out)),
     }
     Ok(Exit::Ok)
 }

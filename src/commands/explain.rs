@@ -68,7 +68,7 @@ pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Resul
     };
     match out.format {
         Format::Json => out.json(&explanation),
-        Format::Text => out.text(&render_explanation(&explanation, out)),
+        Format::Text | Format::Markdown => out.text(&render_explanation(&explanation, out)),
     }
     Ok(Exit::Ok)
 }

@@ -10,7 +10,9 @@ mod explain;
 mod plan;
 mod policy;
 mod sandbox;
+mod show;
 mod simulate;
+mod validate;
 mod wizard;
 
 use crate::cli::Command;
@@ -24,6 +26,15 @@ pub async fn dispatch(
     settings: &Settings,
     out: &Output,
 ) -> Result<Exit, Error> {
+    if settings.format == crate::output::Format::Markdown
+        && !matches!(command, Some(Command::Show(_)))
+    {
+        return Err(Error::new(
+            crate::error::ErrorKind::Usage,
+            "--format markdown is for `ctmigrate show` only",
+        )
+        .hint("use --format text or --format json with this command"));
+    }
     let Some(command) = command else {
         if settings.interactive() {
             let defaults = crate::cli::WizardArgs {
@@ -33,7 +44,8 @@ pub async fn dispatch(
             return wizard::run(settings, &defaults, out).await;
         }
         // No one to ask: the read-only report instead of the session.
-        out.warn("the guided session needs a terminal; this is the read-only report (`ctmigrate detect`) instead. Run `ctmigrate` in a terminal, or replay a session with `ctmigrate wizard --answers FILE`");
+        let me = settings.connection.command();
+        out.warn(&format!("the guided session needs a terminal; this is the read-only report (`{me} detect`) instead. Run `{me}` in a terminal, or replay a session with `{me} wizard --answers FILE`"));
         let quotas = crate::cli::QuotaArgs {
             scp_attachment_limit: 10,
             scp_size_limit: 10_240,
@@ -47,6 +59,8 @@ pub async fn dispatch(
         Command::Plan(args) => plan::run(settings, &args, out).await,
         Command::Policy(args) => policy::run(args, out),
         Command::Simulate(args) => simulate::run(settings, &args, out).await,
+        Command::Show(args) => show::run(&args, out),
+        Command::Validate(args) => validate::run(settings, &args, out).await,
         Command::Explain(args) => explain::run(settings, &args, out).await,
         Command::Apply(args) => apply::apply(settings, &args, out).await,
         Command::Resume(args) => apply::resume(settings, &args, out).await,

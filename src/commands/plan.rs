@@ -3,6 +3,7 @@
 //! profiles, build the plan, and write `<out>/<name>.plan.json` and `.md`
 //! atomically, or nothing at all.
 
+use crate::apply::archive::make_room_for_plan;
 use crate::apply::history::urgent_line;
 use crate::cli::PlanArgs;
 use crate::error::{Error, ErrorKind, Exit};
@@ -118,11 +119,16 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
         return Err(e);
     }
 
+    let now = time::OffsetDateTime::now_utc();
+    let interactive = settings.terminals.stdin;
+    if let Some(kept) = make_room_for_plan(&args.out, &plan.name, interactive, now)? {
+        out.status("Kept", &kept.said());
+    }
     let (json_path, md_path) = plan::file::write(&plan, &args.out)?;
 
     match out.format {
         Format::Json => out.json(&plan),
-        Format::Text => out.text(&render_plan_summary(&plan, out, &json_path, &md_path)),
+        Format::Text | Format::Markdown => out.text(&render_plan_summary(&plan, out, &json_path, &md_path)),
     }
     for w in &plan.warnings {
         out.warn(w);

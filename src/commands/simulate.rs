@@ -35,7 +35,7 @@ pub async fn run(settings: &Settings, args: &SimulateArgs, out: &Output) -> Resu
     let matrix = plan::proof::matrix(&snapshot, &plan)?;
     match out.format {
         Format::Json => out.json(&matrix),
-        Format::Text => out.text(&render_matrix(&matrix, out)),
+        Format::Text | Format::Markdown => out.text(&render_matrix(&matrix, out)),
     }
     Ok(if matrix.summary.passed {
         Exit::Ok

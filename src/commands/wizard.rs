@@ -33,7 +33,7 @@ pub async fn run(settings: &Settings, args: &WizardArgs, out: &Output) -> Result
                 ErrorKind::Usage,
                 "the guided session needs a terminal, and there is none",
             )
-            .hint("replay a session with `ctmigrate wizard --answers FILE` (docs/wizard.md), plan with flags (`ctmigrate plan --inference-profile us ...`), or see `ctmigrate --help`"));
+            .hint(format!("replay a session with `{me} wizard --answers FILE` (docs/wizard.md), plan with flags (`{me} plan --inference-profile us ...`), or see `ctmigrate --help`", me = settings.connection.command())));
         }
     };
     let mut recorder = Recorder::new(prompter);

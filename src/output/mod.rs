@@ -25,7 +25,7 @@ pub use check::render_check;
 pub use detect::render_detect;
 pub use explain::render_explanation;
 pub use matrix::render_matrix;
-pub use plan::{render_plan_review, render_plan_summary};
+pub use plan::{render_plan_review, render_plan_show, render_plan_summary, render_validation};
 pub use prompt::Terminal;
 
 /// Report format chosen with `--format`.
@@ -34,6 +34,8 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    /// Markdown (`show` only).
+    Markdown,
 }
 
 /// Where and how to write.
@@ -257,3 +259,14 @@ mod tests {
 
 #[cfg(test)]
 mod reviewed;
+
+/// `line` cut to `width` characters, ending in `…` when it was longer (for
+/// lists that must fit a terminal; commands are never cut).
+pub fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}

@@ -153,3 +153,61 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
     }
     s
 }
+
+/// A saved plan, as `ctmigrate show` renders it: the review, then each
+/// stage with its steps counted, then where the plan came from. Lines fit
+/// 80 columns.
+pub fn render_plan_show(p: &Plan, out: &Output) -> String {
+    let mut s = render_plan_review(p, out);
+    s.push('\n');
+    s.push_str(&out.paint(Tone::Bold, "Stages"));
+    s.push('\n');
+    for (i, st) in p.stages.iter().enumerate() {
+        let line = format!(
+            "  {}. {:<10} {:>2} step{}  {}{}",
+            i + 1,
+            st.id,
+            st.steps.len(),
+            if st.steps.len() == 1 { " " } else { "s" },
+            if st.manual { "(console) " } else { "" },
+            st.title
+        );
+        s.push_str(&super::fit(&line, 80));
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "\nMade {} by ctmigrate {}\nChecksum {}\n",
+        p.created_at, p.tool_version, p.checksum
+    ));
+    s
+}
+
+/// What `validate` found, for people.
+pub fn render_validation(v: &crate::validate::Validation, out: &Output) -> String {
+    let mut s = format!(
+        "{} {}: plan `{}` for {}, format {}, checksum matches{}\n",
+        out.paint(Tone::Good, "Valid"),
+        v.plan,
+        v.name,
+        v.organization_id,
+        v.format_version,
+        if v.applyable { "" } else { " (marked not applyable)" }
+    );
+    match v.stale {
+        None => s.push_str("Not compared with the organization (--offline).\n"),
+        Some(false) => s.push_str("Not stale: the organization is as the plan found it.\n"),
+        Some(true) => {
+            s.push_str(&format!(
+                "{} the organization changed since the plan was made:\n",
+                out.paint(Tone::Warn, "Stale:")
+            ));
+            for c in &v.changes {
+                s.push_str(&format!("  - {c}\n"));
+            }
+            if let Some(r) = &v.replan {
+                s.push_str(&format!("Plan again:\n  {r}\n"));
+            }
+        }
+    }
+    s
+}

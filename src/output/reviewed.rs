@@ -106,7 +106,7 @@ fn status_at_the_console_step_names_the_person_s_action_and_the_command_after_it
         .enumerate()
         .map(|(i, e)| record(i as u64 + 1, e))
         .collect();
-    let s = status::status(&p, &journal::fold(&records), "plans/t.journal.jsonl");
+    let s = status::status(&p, &journal::fold(&records), "plans/t.journal.jsonl", true);
     insta::assert_snapshot!(render_status(&s, &plain()));
 }
 

@@ -2,7 +2,7 @@
 //! what changed in the organization when a plan has gone stale.
 //! Pure.
 
-use super::model::Plan;
+use super::model::{CompanionAction, Plan, Pv1Action};
 
 /// Human-readable differences, most important first; empty when the two
 /// plans would do the same.
@@ -39,14 +39,18 @@ pub fn diff(old: &Plan, new: &Plan) -> Vec<String> {
                     || t.pv1_current_parameters != n.pv1_current_parameters
                 {
                     out.push(format!(
-                        "{} ({}): CT.MULTISERVICE.PV.1 is now {} (the plan would {} it)",
+                        "{} ({}): CT.MULTISERVICE.PV.1 is now {} (the plan would {})",
                         t.name,
                         t.ou_id,
                         match &n.pv1_current_parameters {
                             Some(p) => format!("enabled with {p}"),
                             None => "not enabled".into(),
                         },
-                        n.pv1_action
+                        match n.pv1_action {
+                            Pv1Action::Enable => "enable it",
+                            Pv1Action::Update => "update its parameters",
+                            Pv1Action::None => "leave it as it is",
+                        }
                     ));
                 }
                 if t.companion_attached_now != n.companion_attached_now {
@@ -89,8 +93,13 @@ pub fn diff(old: &Plan, new: &Plan) -> Vec<String> {
         || old.companion.existing_policy_id != new.companion.existing_policy_id
     {
         out.push(format!(
-            "the companion SCP {}: the plan would now {} it",
-            new.companion.name, new.companion.action
+            "the companion SCP {}: the plan would now {}",
+            new.companion.name,
+            match new.companion.action {
+                CompanionAction::Create => "create it",
+                CompanionAction::Update => "update it",
+                CompanionAction::None => "leave it as it is",
+            }
         ));
     }
     let step_ids = |p: &Plan| -> Vec<String> {

@@ -11,6 +11,7 @@ use super::{
     self as wizard, GLOBAL_EXPLANATION, Prompter, Recorder, account_choices, companion_modes,
     profile_choices,
 };
+use crate::apply::archive::make_room_for_plan;
 use crate::detect::{DenyState, Quotas};
 use crate::error::{Error, ErrorKind, Exit};
 use crate::fs::write_atomically;
@@ -37,7 +38,7 @@ fn finish(out: &Output, outcome: &str, message: &str, plan: Option<(&PathBuf, &P
             "markdown": plan.map(|p| p.1.display().to_string()),
             "apply_command": plan.map(|p| p.2),
         })),
-        Format::Text => out.text(&format!("{message}\n")),
+        Format::Text | Format::Markdown => out.text(&format!("{message}\n")),
     }
 }
 
@@ -317,6 +318,13 @@ pub async fn run(
         let (json_path, _) = plan::file::paths(Path::new(&dir), &name);
         if json_path.exists() && !p.overwrite(&json_path.display().to_string())? {
             continue;
+        }
+        let now = time::OffsetDateTime::now_utc();
+        // A plan whose apply is still going on is refused, with its commands.
+        if let Some(kept) =
+            make_room_for_plan(Path::new(&dir), &name, settings.terminals.stdin, now)?
+        {
+            say(&format!("Kept {}\n", kept.said()));
         }
         let plan = if name == draft.name {
             draft.clone()

@@ -621,12 +621,16 @@ fn unsafe_plans_and_a_second_apply_are_refused_with_nothing_changed() {
     let Ran { stderr: err, .. } =
         run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])).expect_exit(65);
     assert!(err.contains("the plan is stale"), "{err}");
+    let replan = printed_command(&err, "plan again: ");
     assert!(
-        err.contains("ctmigrate --sandbox --sandbox-dir sb plan --name t"),
+        replan.starts_with("ctmigrate --sandbox --sandbox-dir sb plan --from-plan "),
         "{err}"
     );
     assert_eq!(normalised(dir.path()), changed);
     assert!(!dir.path().join(JOURNAL).exists());
+    // The printed command plans again as printed, and that plan applies.
+    run(&mut shell(dir.path(), &replan)).expect_success();
+    run(&mut cli(dir.path(), &["apply", "--plan", PLAN, "--yes"])).expect_exit(3);
 
     // A second apply while the first waits at the console step.
     let dir = copy_of(template_dir());

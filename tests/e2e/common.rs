@@ -103,6 +103,45 @@ pub fn ctmigrate(cwd: &Path) -> Command {
     c
 }
 
+/// A line of shell, run by `sh -c` in `cwd` as a person would type it,
+/// with this build's `ctmigrate` first on the PATH and the same
+/// environment as [`ctmigrate`] (no stdin: a plain shell in a script).
+pub fn shell(cwd: &Path, line: &str) -> Command {
+    let bin = Path::new(env!("CARGO_BIN_EXE_ctmigrate"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(line).current_dir(cwd).env("PATH", path);
+    for (k, v) in ctmigrate(cwd).get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh.stdin(std::process::Stdio::null());
+    sh
+}
+
+/// The command a message printed after `marker`, to the end of its line
+/// (or to the closing backquote when it is quoted).
+#[track_caller]
+pub fn printed_command(text: &str, marker: &str) -> String {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("`{marker}` not in:\n{text}"));
+    let rest = &text[at + marker.len()..];
+    let rest = rest.trim_start_matches('`');
+    let end = rest.find(['\n', '`']).unwrap_or(rest.len());
+    rest[..end].trim().to_string()
+}
+
 pub fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }

@@ -208,6 +208,16 @@ pub struct RollbackProgress {
     pub finished: bool,
 }
 
+/// [`fold`], with the start record's plan path replaced by `plan_path`,
+/// where the plan was found (a journal put aside keeps its plan beside it).
+pub fn fold_read_from(records: &[Record], plan_path: String) -> Progress {
+    let mut progress = fold(records);
+    if let Some(started) = progress.started.as_mut() {
+        started.plan_path = plan_path;
+    }
+    progress
+}
+
 /// Folds records into progress. Pure.
 pub fn fold(records: &[Record]) -> Progress {
     let mut p = Progress::default();
