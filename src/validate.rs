@@ -73,7 +73,9 @@ pub async fn validate(
                 p.organization_id, estate.snapshot.organization.id
             ),
         )
-        .hint("use credentials of the plan's management account, or --offline to check the file only"));
+        .hint(
+            "use credentials of the plan's management account, or --offline to check the file only",
+        ));
     }
     let changes = stale(&p, &estate.snapshot, &estate.profiles);
     v.stale = Some(changes.is_some());

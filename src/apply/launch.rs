@@ -254,6 +254,9 @@ async fn continue_run(
     result
 }
 
+/// A journal's plan and the path it was read from.
+type PlanRead = (Plan, String);
+
 /// Opens a journal for resume or rollback and reads the plan it applied,
 /// which must be the same plan, unchanged; with the path it was read from.
 fn open(
@@ -261,7 +264,7 @@ fn open(
     command: &str,
     force: bool,
     out: &Output,
-) -> Result<(Journal, Vec<Record>, (Plan, String)), Error> {
+) -> Result<(Journal, Vec<Record>, PlanRead), Error> {
     let (journal, records, stale) = Journal::open(path, command, force)?;
     if let Some(h) = stale {
         out.warn(&format!(
@@ -274,7 +277,7 @@ fn open(
 
 /// The plan a journal's start record names, checked against its checksum,
 /// and the path it was read from.
-fn journal_plan(path: &Path, records: &[Record]) -> Result<(Plan, String), Error> {
+fn journal_plan(path: &Path, records: &[Record]) -> Result<PlanRead, Error> {
     let Some(started) = journal::fold(records).started else {
         return Err(Error::new(
             ErrorKind::InvalidInput,

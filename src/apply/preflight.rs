@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 
 use super::journal::Prediction;
 use super::verify;
-use crate::cli::shell_word;
 use crate::aws::Identity;
+use crate::cli::shell_word;
 use crate::error::{Error, ErrorKind};
 use crate::plan::{self, Plan, PlanRequest};
 use crate::snapshot::ProfilesByRegion;

@@ -128,7 +128,9 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
 
     match out.format {
         Format::Json => out.json(&plan),
-        Format::Text | Format::Markdown => out.text(&render_plan_summary(&plan, out, &json_path, &md_path)),
+        Format::Text | Format::Markdown => {
+            out.text(&render_plan_summary(&plan, out, &json_path, &md_path))
+        }
     }
     for w in &plan.warnings {
         out.warn(w);

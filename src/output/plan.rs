@@ -191,7 +191,11 @@ pub fn render_validation(v: &crate::validate::Validation, out: &Output) -> Strin
         v.name,
         v.organization_id,
         v.format_version,
-        if v.applyable { "" } else { " (marked not applyable)" }
+        if v.applyable {
+            ""
+        } else {
+            " (marked not applyable)"
+        }
     );
     match v.stale {
         None => s.push_str("Not compared with the organization (--offline).\n"),

@@ -111,11 +111,9 @@ pub fn shell(cwd: &Path, line: &str) -> Command {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(bin).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .unwrap();
     let mut sh = Command::new("sh");
     sh.arg("-c").arg(line).current_dir(cwd).env("PATH", path);

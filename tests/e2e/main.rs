@@ -17,5 +17,6 @@ mod matrix;
 mod plan_cli;
 mod policy_cli;
 mod proof;
+mod readme;
 mod sandbox_rules;
 mod wizard_cli;
