@@ -43,6 +43,8 @@ pub struct DetectReport {
     pub first_tier_ous: Vec<FirstTierOu>,
     pub unregistered_first_tier_ous: Vec<UnregisteredOu>,
     pub accounts_under_root: Vec<RootAccount>,
+    /// Every account of the organization, where it sits.
+    pub accounts: Vec<AccountReport>,
     pub customer_region_scps: Vec<CustomerRegionScp>,
     /// ctmigrate's own companion SCP, when the organization has one.
     pub companion: Option<CompanionFound>,
@@ -183,6 +185,17 @@ pub struct UnregisteredOu {
     pub id: String,
     pub name: String,
     pub accounts: usize,
+}
+
+/// One account, where it sits: `ou_path` is the OU path from the
+/// first-tier OU down (`Workloads/Dev`), or `Root`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountReport {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub parent_id: String,
+    pub ou_path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -536,6 +549,19 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         .filter(|o| o.registered && o.region_denies_in_force.is_empty())
         .map(|o| format!("{} ({})", o.name, o.id))
         .collect();
+    let accounts = s
+        .accounts
+        .iter()
+        .map(|a| AccountReport {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            status: a.status.clone(),
+            parent_id: a.parent_id.clone(),
+            ou_path: s
+                .ou(&a.parent_id)
+                .map_or_else(|| "Root".to_string(), |o| o.path.clone()),
+        })
+        .collect();
     DetectReport {
         format_version: DETECT_FORMAT_VERSION,
         caller: CallerReport {
@@ -568,6 +594,7 @@ pub fn report(s: &Snapshot, quotas: Quotas) -> DetectReport {
         first_tier_ous,
         unregistered_first_tier_ous: unregistered,
         accounts_under_root,
+        accounts,
         customer_region_scps,
         companion,
         uncovered_registered_ous,

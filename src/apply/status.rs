@@ -354,16 +354,16 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive:
             let rollback = progress.rollback.is_some();
             let sandbox = n
                 .console_on_sandbox(rollback)
-                .map(|s| format!(" ({s})"))
+                .map(|s| format!("; {s}"))
                 .unwrap_or_default();
             if rollback {
                 format!(
-                    "turn the landing-zone region deny back ON in the Control Tower console{sandbox}, then: {}",
+                    "turn the landing-zone region deny back ON in the Control Tower console{sandbox}; then: {}",
                     n.rollback()
                 )
             } else {
                 format!(
-                    "turn the landing-zone region deny OFF in the Control Tower console (Landing zone settings → Modify settings → Region deny: Not enabled){sandbox}, then: {}",
+                    "turn the landing-zone region deny OFF in the Control Tower console (Landing zone settings → Modify settings → Region deny: Not enabled){sandbox}; then: {}",
                     n.resume()
                 )
             }

@@ -65,6 +65,7 @@ pub async fn run(settings: &Settings, args: &ExplainArgs, out: &Output) -> Resul
             denial,
             args.requested_region.as_deref(),
         )?
+        .reached_with(&settings.connection.command())
     };
     match out.format {
         Format::Json => out.json(&explanation),

@@ -133,25 +133,7 @@ pub async fn run(settings: &Settings, args: SandboxArgs, out: &Output) -> Result
                 }
                 out.text(&s);
             } else {
-                let mut s = String::new();
-                for e in &entries {
-                    let uncovered = if e.uncovered.is_empty() {
-                        String::new()
-                    } else {
-                        out.paint(
-                            Tone::Bad,
-                            &format!("  UNCOVERED: {}", e.uncovered.join(", ")),
-                        )
-                    };
-                    s.push_str(&format!(
-                        "{:>4}  {}  {:<32} {}{uncovered}\n",
-                        e.seq, e.at, e.event, e.detail
-                    ));
-                }
-                if entries.is_empty() {
-                    s.push_str("no changes recorded since the last reset\n");
-                }
-                out.text(&s);
+                out.text(&crate::output::render_timeline(&entries, out));
             }
             Ok(Exit::Ok)
         }

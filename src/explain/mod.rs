@@ -93,6 +93,17 @@ pub struct Explanation {
     pub notes: Vec<String>,
 }
 
+impl Explanation {
+    /// The fixes' commands started with `me` (`ctmigrate --sandbox …`), so
+    /// that they reach the organization that was judged, as printed.
+    pub fn reached_with(mut self, me: &str) -> Explanation {
+        for f in &mut self.fix {
+            *f = f.replace("`ctmigrate ", &format!("`{me} "));
+        }
+        self
+    }
+}
+
 /// The message alone, without an organization to judge it against.
 pub fn offline(denial: Denial) -> Explanation {
     let path = denial.action.as_deref().and_then(BedrockPath::of_action);

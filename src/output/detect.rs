@@ -219,6 +219,30 @@ pub fn render_detect(r: &DetectReport, out: &Output) -> String {
     }
     s.push_str(&table(out, &rows, "  "));
 
+    if out.verbose() > 0 {
+        heading(out, &mut s, &format!("Accounts ({})", r.accounts.len()));
+        for a in &r.accounts {
+            let line = format!(
+                "  {}  {:<24} {}{}",
+                a.id,
+                a.name,
+                a.ou_path,
+                if a.status == "ACTIVE" {
+                    String::new()
+                } else {
+                    format!(" ({})", a.status)
+                }
+            );
+            s.push_str(&super::fit(&line, 80));
+            s.push('\n');
+        }
+    } else {
+        s.push_str(&format!(
+            "  {} account(s) in the organization; -v lists them with their OU\n",
+            r.accounts.len()
+        ));
+    }
+
     heading(out, &mut s, "Not covered by the landing-zone region deny");
     let mut any = false;
     for u in &r.unregistered_first_tier_ous {

@@ -11,6 +11,7 @@ mod explain;
 mod matrix;
 mod plan;
 mod prompt;
+mod timeline;
 
 use std::io::Write;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub use explain::render_explanation;
 pub use matrix::render_matrix;
 pub use plan::{render_plan_review, render_plan_show, render_plan_summary, render_validation};
 pub use prompt::Terminal;
+pub use timeline::render_timeline;
 
 /// Report format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -126,6 +128,11 @@ impl Output {
         }
         let verb = paint(self.color_err, Tone::Good, &format!("{verb:>12}"));
         let _ = writeln!(std::io::stderr().lock(), "{verb} {message}");
+    }
+
+    /// How many `-v` were given (0 with `-q`).
+    pub fn verbose(&self) -> u8 {
+        if self.quiet { 0 } else { self.verbose }
     }
 
     /// Detail shown with `-v`.

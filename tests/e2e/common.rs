@@ -127,8 +127,9 @@ pub fn shell(cwd: &Path, line: &str) -> Command {
     sh
 }
 
-/// The command a message printed after `marker`, to the end of its line
-/// (or to the closing backquote when it is quoted).
+/// The command a message printed after `marker`: to the end of its line,
+/// the closing backquote when it is quoted, or the `; ` or ` (` that ends
+/// it in a sentence (no command ctmigrate prints contains those).
 #[track_caller]
 pub fn printed_command(text: &str, marker: &str) -> String {
     let at = text
@@ -136,7 +137,11 @@ pub fn printed_command(text: &str, marker: &str) -> String {
         .unwrap_or_else(|| panic!("`{marker}` not in:\n{text}"));
     let rest = &text[at + marker.len()..];
     let rest = rest.trim_start_matches('`');
-    let end = rest.find(['\n', '`']).unwrap_or(rest.len());
+    let end = ["\n", "`", "; ", " ("]
+        .iter()
+        .filter_map(|stop| rest.find(stop))
+        .min()
+        .unwrap_or(rest.len());
     rest[..end].trim().to_string()
 }
 

@@ -523,7 +523,7 @@ fn status_says_the_console_step_is_done_once_it_is() {
     assert!(!status.contains("waiting for the console"), "{status}");
     assert!(status.contains("console step done"), "{status}");
     assert!(
-        status.contains("resume --journal plans/t.journal.jsonl (verifies"),
+        status.contains("resume --journal plans/t.journal.jsonl --yes (verifies"),
         "{status}"
     );
 }

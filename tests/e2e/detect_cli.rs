@@ -111,9 +111,23 @@ fn detect_reports_quota_flags_and_pv1_after_changes() {
         run(ctmigrate(dir.path()).args(["sandbox", "timeline"])).expect_success();
     assert!(
         out.contains("ConsoleUpdateLandingZone")
+            && out.contains("0/4       ")
             && out.contains("UNCOVERED: Infrastructure, Sandbox, Security, Workloads"),
         "{out}"
     );
+    // A coverage column, one width of time, and nothing wider than 80.
+    assert!(
+        out.lines().nth(1).unwrap_or_default().contains("covered"),
+        "{out}"
+    );
+    for line in out.lines().skip(2) {
+        assert!(line.chars().count() <= 80, "wider than 80: {line}");
+        if line.trim_start().starts_with("UNCOVERED") {
+            continue;
+        }
+        assert_eq!(line.get(8..9), Some(":"), "time column: {line}");
+        assert_eq!(line.get(14..15), Some("."), "time column: {line}");
+    }
 }
 
 #[test]

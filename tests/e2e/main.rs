@@ -14,6 +14,7 @@ mod fixtures;
 mod journal_failure;
 mod loosened;
 mod matrix;
+mod newcomer;
 mod plan_cli;
 mod policy_cli;
 mod proof;

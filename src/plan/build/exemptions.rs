@@ -49,7 +49,16 @@ pub(super) fn check_accounts(
             return Err(input_error(
                 "permitted_accounts",
                 format!("account `{a}` is not in organization {}", s.organization.id),
-                "check the id (ctmigrate detect lists the accounts)",
+                &format!(
+                    "check the id; the organization's {} account(s) include {} (`detect -v` lists them all with their OU)",
+                    s.accounts.len(),
+                    s.accounts
+                        .iter()
+                        .take(4)
+                        .map(|x| format!("{} ({})", x.name, x.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         };
         if acct.id == s.organization.management_account_id {
