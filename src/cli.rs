@@ -30,6 +30,7 @@ pub const DEFAULT_SANDBOX_DIR: &str = ".ctmigrate/sandbox";
 
 /// Flags every command takes.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Use the built-in sandbox (an emulated organization on 127.0.0.1) instead of AWS.
     #[arg(long, global = true, conflicts_with_all = ["endpoint_url", "profile"])]

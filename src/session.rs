@@ -64,6 +64,15 @@ impl Session {
         let aws = Aws::connect(&opts).await.map_err(|e| match e {
             ConfigError::NoRegion => Error::new(ErrorKind::Config, "no AWS Region is configured")
                 .hint("pass --region with your Control Tower home Region (or set AWS_REGION or a region in your profile); to try ctmigrate without AWS, add --sandbox"),
+            ConfigError::NoProfile { name, files, known } => Error::new(
+                ErrorKind::Config,
+                format!("AWS profile `{name}` was not found in {}", files.join(" or ")),
+            )
+            .hint(if known.is_empty() {
+                format!("those files define no profile: create it (`aws configure sso --profile {name}` or `aws configure --profile {name}`), or try ctmigrate without AWS with --sandbox")
+            } else {
+                format!("the profiles there are: {}; pass one of them with --profile (or AWS_PROFILE), or create `{name}` with `aws configure sso --profile {name}`", known.join(", "))
+            }),
         })?;
         Ok(Session {
             aws,

@@ -55,6 +55,46 @@ pub struct Aws {
 pub enum ConfigError {
     /// No Region from `--region`, the profile or the environment.
     NoRegion,
+    /// `--profile` (or `AWS_PROFILE`) names no profile in the shared files.
+    NoProfile {
+        name: String,
+        /// The files looked in.
+        files: Vec<String>,
+        /// The profiles they hold.
+        known: Vec<String>,
+    },
+}
+
+/// The shared config and credentials files, as the SDK finds them
+/// (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/…`).
+fn shared_files() -> Vec<String> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "~".into());
+    [
+        ("AWS_CONFIG_FILE", ".aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ]
+    .iter()
+    .map(|(var, default)| std::env::var(var).unwrap_or_else(|_| format!("{home}/{default}")))
+    .collect()
+}
+
+/// Refuses a profile name that no shared file defines, naming the files
+/// and the profiles they hold (the SDK would only say "no credentials").
+async fn check_profile(name: &str) -> Result<(), ConfigError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let Ok(set) = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await else {
+        // Unreadable or malformed files: the SDK's own error says more.
+        return Ok(());
+    };
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    Err(ConfigError::NoProfile {
+        name: name.to_string(),
+        files: shared_files(),
+        known: set.profiles().map(str::to_string).collect(),
+    })
 }
 
 impl Aws {
@@ -83,6 +123,15 @@ impl Aws {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             );
+        let named = opts
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        if let Some(p) = &named
+            && opts.static_credentials.is_none()
+        {
+            check_profile(p).await?;
+        }
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

@@ -128,6 +128,10 @@ pub async fn run(settings: &Settings, args: &PlanArgs, out: &Output) -> Result<E
 
     match out.format {
         Format::Json => out.json(&plan),
+        // -q: only the result, the plan file (`p=$(ctmigrate plan -q …)`).
+        Format::Text | Format::Markdown if out.quiet => {
+            out.text(&format!("{}\n", json_path.display()))
+        }
         Format::Text | Format::Markdown => {
             out.text(&render_plan_summary(&plan, out, &json_path, &md_path))
         }

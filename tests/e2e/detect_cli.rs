@@ -232,6 +232,35 @@ fn missing_credentials_and_region_are_explained() {
     let Ran { stderr: err, .. } =
         run(ctmigrate(dir.path()).args(["detect", "--endpoint-url", &url])).expect_exit(78);
     insta::assert_snapshot!("no_region", err);
+    // A profile that does not exist is named, with the files read and the
+    // profiles they hold, whether given by flag or by AWS_PROFILE.
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile management-admin]\nregion = ap-northeast-1\n",
+    )
+    .unwrap();
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path())
+        .env("AWS_CONFIG_FILE", &config)
+        .args(["detect", "--profile", "mgmt", "--endpoint-url", &url]))
+    .expect_exit(78);
+    assert!(
+        err.contains(&format!(
+            "error: AWS profile `mgmt` was not found in {} or /dev/null",
+            config.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("the profiles there are: management-admin"),
+        "{err}"
+    );
+    let Ran { stderr: err, .. } = run(ctmigrate(dir.path())
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_PROFILE", "mgmt")
+        .args(["detect", "--endpoint-url", &url]))
+    .expect_exit(78);
+    assert!(err.contains("AWS profile `mgmt` was not found"), "{err}");
 }
 
 #[test]

@@ -241,6 +241,22 @@ fn hints_point_at_output_that_exists_and_commands_that_reach_the_sandbox() {
             .iter()
             .any(|a| a["id"] == "121212121212" && a["ou_path"] == "Root")
     );
+    // -q prints only the result: the plan file.
+    let Ran { stdout, .. } = run(&mut cli(
+        d,
+        &[
+            "plan",
+            "-q",
+            "--inference-profile",
+            "us",
+            "--permitted-account",
+            "666666666667",
+            "--name",
+            "q",
+        ],
+    ))
+    .expect_success();
+    assert_eq!(stdout, "plans/q.plan.json\n");
     // An unknown permitted account: the hint names real ones.
     let Ran { stderr, .. } = run(&mut cli(
         d,
