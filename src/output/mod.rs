@@ -49,6 +49,10 @@ pub struct Output {
     pub quiet: bool,
     verbose: u8,
     progress: bool,
+    /// The terminal's columns when stdout is one (narrative is wrapped to it).
+    width_out: Option<usize>,
+    /// The same for stderr (warnings, status lines, errors).
+    width_err: Option<usize>,
 }
 
 /// Text styles used in reports.
@@ -70,6 +74,8 @@ impl Output {
             quiet: s.quiet,
             verbose: s.verbose,
             progress: s.terminals.stderr && !s.quiet,
+            width_out: terminal_width(s.terminals.stdout, &console::Term::stdout()),
+            width_err: terminal_width(s.terminals.stderr, &console::Term::stderr()),
         }
     }
 
@@ -83,6 +89,8 @@ impl Output {
             quiet: false,
             verbose: 0,
             progress: false,
+            width_out: None,
+            width_err: None,
         }
     }
 
@@ -110,6 +118,17 @@ impl Output {
         let _ = out.flush();
     }
 
+    /// Narrative for a person at a terminal: like [`Output::text`], with
+    /// every line that is wider than the terminal wrapped at a space (its
+    /// indent kept, plus two), and a word wider than a line cut with `…`.
+    /// Off a terminal it is written as it is.
+    pub fn narrate(&self, text: &str) {
+        match self.width_out {
+            Some(width) => self.text(&wrap(text, width)),
+            None => self.text(text),
+        }
+    }
+
     /// Writes a value as pretty JSON to stdout.
     pub fn json<T: Serialize>(&self, value: &T) {
         match serde_json::to_string_pretty(value) {
@@ -127,7 +146,16 @@ impl Output {
             return;
         }
         let verb = paint(self.color_err, Tone::Good, &format!("{verb:>12}"));
-        let _ = writeln!(std::io::stderr().lock(), "{verb} {message}");
+        self.to_stderr(&format!("{verb} {message}\n"));
+    }
+
+    /// Writes to stderr, wrapped to the terminal when it is one.
+    fn to_stderr(&self, text: &str) {
+        let text = match self.width_err {
+            Some(width) => wrap(text, width),
+            None => text.to_string(),
+        };
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
     /// How many `-v` were given (0 with `-q`).
@@ -150,7 +178,7 @@ impl Output {
     /// A warning to stderr (kept under `--quiet`: warnings matter).
     pub fn warn(&self, message: &str) {
         let label = paint(self.color_err, Tone::Warn, "warning:");
-        let _ = writeln!(std::io::stderr().lock(), "{label} {message}");
+        self.to_stderr(&format!("{label} {message}\n"));
     }
 
     /// The urgent state, said first and loudly on stderr (kept under
@@ -158,7 +186,7 @@ impl Output {
     /// region deny.
     pub fn urgent(&self, message: &str) {
         let label = paint(self.color_err, Tone::Bad, "URGENT:");
-        let _ = writeln!(std::io::stderr().lock(), "{label} {message}");
+        self.to_stderr(&format!("{label} {message}\n"));
     }
 
     /// Renders an error to stderr: `error:`, then `caused by:` lines, then `hint:`.
@@ -171,9 +199,7 @@ impl Output {
     }
 
     pub fn error(&self, err: &Error) {
-        let _ = std::io::stderr()
-            .lock()
-            .write_all(render_error(err, self.color_err).as_bytes());
+        self.to_stderr(&render_error(err, self.color_err));
     }
 
     /// A spinner on stderr while something runs; invisible when stderr is not
@@ -250,6 +276,39 @@ mod tests {
     use crate::error::ErrorKind;
 
     #[test]
+    fn narrative_wraps_at_spaces_keeps_the_indent_and_cuts_one_long_word() {
+        let w = wrap(
+            "  caller        arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin/x",
+            40,
+        );
+        for line in w.lines() {
+            assert!(visible_width(line) <= 40, "{line}");
+        }
+        assert_eq!(w.lines().next(), Some("  caller"));
+        assert!(
+            w.lines()
+                .nth(1)
+                .unwrap_or_default()
+                .starts_with("    arn:aws:sts::")
+        );
+        assert!(w.ends_with('…'));
+        assert_eq!(wrap("short\n\nlines", 40), "short\n\nlines");
+        let prose = wrap("one two three four five six seven", 10);
+        assert_eq!(prose, "one two\n  three\n  four\n  five six\n  seven");
+        assert_eq!(visible_width("\u{1b}[1mbold\u{1b}[0m"), 4);
+        // A command is never broken, and goes on a line of its own.
+        let hint = wrap(
+            "  hint: go on with `ctmigrate --sandbox resume --journal plans/a.journal.jsonl --yes`; or rename",
+            40,
+        );
+        assert!(
+            hint.lines().any(|l| l.trim_start()
+                == "`ctmigrate --sandbox resume --journal plans/a.journal.jsonl --yes`;"),
+            "{hint}"
+        );
+    }
+
+    #[test]
     fn errors_render_as_plain_text_without_color() {
         let e = Error::new(ErrorKind::Config, "no landing zone")
             .cause("ListLandingZones returned nothing")
@@ -266,6 +325,104 @@ mod tests {
 
 #[cfg(test)]
 mod reviewed;
+
+/// The columns of a terminal stream (`None` when it is not a terminal).
+fn terminal_width(is_terminal: bool, term: &console::Term) -> Option<usize> {
+    if !is_terminal {
+        return None;
+    }
+    term.size_checked()
+        .map(|(_, cols)| usize::from(cols))
+        .filter(|c| *c >= 20)
+}
+
+/// The columns `s` takes on a terminal: characters outside ANSI escape
+/// sequences.
+pub fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters… final byte (a letter).
+            for e in chars.by_ref() {
+                if e.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Each line of `text` wrapped to `width` columns (see [`Output::narrate`]).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if visible_width(line) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let hang = format!("{indent}  ");
+        let mut current = indent.clone();
+        let mut at_start = true;
+        for unit in units(line.trim_start()) {
+            let needed = visible_width(&current) + usize::from(!at_start) + visible_width(&unit);
+            if !at_start && needed > width {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = hang.clone();
+                at_start = true;
+            }
+            if !at_start {
+                current.push(' ');
+            }
+            current.push_str(&unit);
+            at_start = false;
+            // One word wider than a line is cut; a command never is.
+            if visible_width(&current) > width && !is_command(&unit) {
+                current = fit(&current, width);
+            }
+        }
+        out.push_str(&current);
+    }
+    out
+}
+
+/// A command's first word, bare or quoted.
+fn is_command(unit: &str) -> bool {
+    unit.trim_start_matches('`').starts_with("ctmigrate ")
+}
+
+/// The words of a line, with each command (from `ctmigrate` to the word
+/// that ends it: one ending in a backquote, `;` or `,`, or before one in
+/// parentheses) kept as one unit, so that wrapping never breaks a command
+/// a person copies.
+fn units(line: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_command = false;
+    for word in line.split(' ') {
+        let starts = word.trim_start_matches('`') == "ctmigrate";
+        if in_command && !word.starts_with('(') {
+            if let Some(last) = out.last_mut() {
+                last.push(' ');
+                last.push_str(word);
+            }
+        } else {
+            in_command = starts;
+            out.push(word.to_string());
+        }
+        if in_command && !starts && word.ends_with(['`', ';', ',']) {
+            in_command = false;
+        }
+    }
+    out
+}
 
 /// `line` cut to `width` characters, ending in `…` when it was longer (for
 /// lists that must fit a terminal; commands are never cut).

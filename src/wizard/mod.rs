@@ -13,11 +13,9 @@ pub use prompter::{AccountChoice, PathChoice, ProfileChoice, Prompter, Recorder,
 
 use std::collections::BTreeMap;
 
-use crate::model::arn_region;
 use crate::paths::found::FoundUse;
 use crate::paths::{BedrockPath, catalog};
 use crate::plan::CompanionMode;
-use crate::regions::UNSPECIFIED;
 use crate::snapshot::ProfilesByRegion;
 use crate::snapshot::Snapshot;
 
@@ -79,8 +77,9 @@ pub fn profile_choices(profiles: &ProfilesByRegion, allowed: &[String]) -> Vec<P
                 blocked_today: Vec::new(),
             });
             c.source_regions.push(region.clone());
-            for arn in &p.model_arns {
-                let d = arn_region(arn).unwrap_or(UNSPECIFIED).to_string();
+            // The same destinations the plan lists (a global profile's
+            // Region-less leg stands for every commercial Region too).
+            for d in crate::paths::model_destinations(&p.model_arns) {
                 if !c.destinations.contains(&d) {
                     c.destinations.push(d);
                 }
@@ -275,8 +274,13 @@ mod tests {
         assert_eq!(c[0].blocked_today, ["us-east-2", "us-west-2"]);
         assert!(c[1].blocked_today.is_empty());
         assert_eq!(c[2].source_regions, ["ap-northeast-1", "us-east-1"]);
-        assert_eq!(c[2].destinations, ["unspecified"]);
-        assert_eq!(c[2].blocked_today, ["unspecified"]);
+        // As the plan lists them: every commercial Region and `unspecified`.
+        let all =
+            crate::paths::model_destinations(&["arn:aws:bedrock:::foundation-model/m".to_string()]);
+        assert_eq!(c[2].destinations.len(), all.len());
+        assert!(c[2].destinations.iter().any(|d| d == "unspecified"));
+        assert!(c[2].blocked_today.iter().any(|d| d == "unspecified"));
+        assert!(!c[2].blocked_today.iter().any(|d| d == "us-east-1"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ fn finish(out: &Output, outcome: &str, message: &str, plan: Option<(&PathBuf, &P
             "markdown": plan.map(|p| p.1.display().to_string()),
             "apply_command": plan.map(|p| p.2),
         })),
-        Format::Text | Format::Markdown => out.text(&format!("{message}\n")),
+        Format::Text | Format::Markdown => out.narrate(&format!("{message}\n")),
     }
 }
 
@@ -82,11 +82,11 @@ pub async fn run(
     // The narrative is for people: not with --quiet, not with --format json.
     let say = |t: &str| {
         if out.format == Format::Text && !out.quiet {
-            out.text(t);
+            out.narrate(t);
         }
     };
     say(&format!(
-        "{}\nMoves the organization from the landing-zone region deny to CT.MULTISERVICE.PV.1 so that\nBedrock cross-region inference works while everything else stays in the governed Regions.\nNothing changes until you choose to apply.\n\n",
+        "{}\nMoves the organization from the landing-zone region deny to CT.MULTISERVICE.PV.1,\nso that Bedrock cross-region inference works while everything else stays in\nthe governed Regions. Nothing changes until you choose to apply.\n\n",
         b("ctmigrate: the guided session")
     ));
 

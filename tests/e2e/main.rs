@@ -20,4 +20,5 @@ mod policy_cli;
 mod proof;
 mod readme;
 mod sandbox_rules;
+mod terminal;
 mod wizard_cli;

@@ -255,12 +255,12 @@ fn at(p: &mut rexpect::session::PtySession, prompt: &str) {
 }
 
 fn answer_to_export(p: &mut rexpect::session::PtySession) {
-    at(p, "Which inference profiles must work?");
+    at(p, "Inference profiles that must work");
     // The first profile offered is a us. one (geographies: us first).
     key(p, " ");
     key(p, "\r");
     // What the account uses is pre-selected: its guardrail and batch job.
-    at(p, "Which other Bedrock paths must work?");
+    at(p, "Other Bedrock paths that must work");
     key(p, "\r");
     at(p, "Accounts that may run inference");
     // Type to filter, enter toggles; then enter on "Done".
@@ -269,14 +269,14 @@ fn answer_to_export(p: &mut rexpect::session::PtySession) {
     key(p, "\r");
     at(p, "Done (1 selected)");
     key(p, "\r");
-    at(p, "companion SCP decide");
+    at(p, "Companion SCP mode");
     key(p, "\r");
     p.exp_string("Proof: proven").unwrap();
     at(p, "Export the plan to directory");
     key(p, "\r");
     at(p, "Plan name");
     key(p, "\r");
-    at(p, "Apply the plan now");
+    at(p, "Apply now, or later");
 }
 
 fn exit_code(p: &mut rexpect::session::PtySession) -> i32 {
@@ -350,7 +350,7 @@ fn ctrl_c_at_a_prompt_ends_the_session_with_nothing_changed() {
     let d = dir.path();
     let before = state(d);
     let mut p = spawn(d);
-    at(&mut p, "Which inference profiles must work?");
+    at(&mut p, "Inference profiles that must work");
     p.send_control('c').unwrap();
     p.exp_string("the session was interrupted; nothing was changed")
         .unwrap();
