@@ -19,6 +19,39 @@ pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> St
     s
 }
 
+/// Which profiles the companion approves, and why that set: a geography
+/// (`--inference-profile us`) approves every profile of it, present and
+/// future (`us.*`); profile ids approve exactly those. Nothing in
+/// `accounts` mode, where the companion does not look at profiles.
+fn approval(p: &Plan) -> String {
+    if p.decisions.companion_mode == crate::plan::CompanionMode::Accounts {
+        return String::new();
+    }
+    let (geographies, exact): (Vec<&String>, Vec<&String>) = p
+        .inputs
+        .inference_profiles
+        .iter()
+        .partition(|r| !r.contains('.') && !r.starts_with("arn:"));
+    let mut s = String::new();
+    for g in &geographies {
+        s.push_str(&format!(
+            "  approved: every {g}. profile, today's and future ones ({g}.*), as `--inference-profile {g}` names a geography\n"
+        ));
+    }
+    if !exact.is_empty() {
+        s.push_str(&format!(
+            "  approved: exactly the {} profile(s) named by id{}\n",
+            exact.len(),
+            if geographies.is_empty() {
+                " (name a geography, like `--inference-profile us`, to approve all of it)"
+            } else {
+                ""
+            }
+        ));
+    }
+    s
+}
+
 /// The plan for review: profiles, the changes per OU, the proof, what
 /// blocks it.
 pub fn render_plan_review(p: &Plan, out: &Output) -> String {
@@ -47,6 +80,7 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
         };
         s.push_str(&format!("  {:<width$}  {verdict}\n", pr.id));
     }
+    s.push_str(&approval(p));
     let others: Vec<&crate::plan::PathDecision> = p
         .decisions
         .paths

@@ -106,7 +106,7 @@ fn the_published_messages_before_and_after_a_migration() {
         v["fix"][0]
             .as_str()
             .unwrap()
-            .contains("ctmigrate plan --inference-profile us --permitted-account 666666666667")
+            .contains("`ctmigrate --sandbox --sandbox-dir sb plan --inference-profile us --permitted-account 666666666667`")
     );
 
     let g = explain_json(d, &global);
@@ -195,7 +195,7 @@ fn the_published_messages_before_and_after_a_migration() {
     let fix = g["fix"][0].as_str().unwrap();
     assert!(
         fix.contains(
-            "ctmigrate plan --inference-profile us --guardrail-profile us.guardrail.v1:0 --permitted-account 666666666667"
+            "ctmigrate --sandbox --sandbox-dir sb plan --inference-profile us --guardrail-profile us.guardrail.v1:0 --permitted-account 666666666667"
         ),
         "{fix}"
     );
