@@ -147,16 +147,21 @@ pub fn of(
 /// `plan` arguments that keep the decisions of the plan behind `journal`
 /// and write the new plan beside it under a new name.
 pub fn replan_args(journal: &str, name: &str) -> String {
-    let file = plan_beside(journal, name);
-    let dir = std::path::Path::new(&file)
+    from_plan_args(&plan_beside(journal, name), &format!("{name}-replanned"))
+}
+
+/// `plan --from-plan FILE --name NAME --out DIR`: every decision of the
+/// plan in `file`, written as `name` in the same directory.
+pub fn from_plan_args(file: &str, name: &str) -> String {
+    let dir = std::path::Path::new(file)
         .parent()
         .map(|d| d.display().to_string())
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| ".".into());
     format!(
         "plan --from-plan {} --name {} --out {}",
-        shell_word(&file),
-        shell_word(&format!("{name}-replanned")),
+        shell_word(file),
+        shell_word(name),
         shell_word(&dir)
     )
 }

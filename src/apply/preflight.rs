@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use super::journal::Prediction;
 use super::verify;
 use crate::aws::Identity;
-use crate::cli::shell_word;
 use crate::error::{Error, ErrorKind};
 use crate::plan::{self, Plan, PlanRequest};
 use crate::snapshot::ProfilesByRegion;
@@ -168,15 +167,8 @@ fn caller_and_region(account: &str, region: &str, plan: &Plan) -> Result<(), Err
 /// `plan` (read from the plan file `shown`, so that no input is lost) and
 /// writes it in its place.
 pub fn replan_command(plan: &Plan, shown: &str, connection: &str) -> String {
-    let dir = std::path::Path::new(shown)
-        .parent()
-        .map(|d| d.display().to_string())
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| ".".into());
     format!(
-        "ctmigrate{connection} plan --from-plan {} --name {} --out {}",
-        shell_word(shown),
-        shell_word(&plan.name),
-        shell_word(&dir)
+        "ctmigrate{connection} {}",
+        super::conclusion::from_plan_args(shown, &plan.name)
     )
 }

@@ -19,6 +19,19 @@ pub fn render_plan_summary(p: &Plan, out: &Output, json: &Path, md: &Path) -> St
     s
 }
 
+/// `works today`, or the destinations the landing-zone deny blocks.
+fn verdict(pr: &crate::plan::ProfileAssessment, out: &Output) -> String {
+    if pr.works_today {
+        out.paint(Tone::Good, "works today")
+    } else {
+        format!(
+            "{} {}",
+            out.paint(Tone::Warn, "blocked today:"),
+            pr.blocked_destinations.join(", ")
+        )
+    }
+}
+
 /// Which profiles the companion approves, and why that set: a geography
 /// (`--inference-profile us`) approves every profile of it, present and
 /// future (`us.*`); profile ids approve exactly those. Nothing in
@@ -35,7 +48,7 @@ fn approval(p: &Plan) -> String {
     let mut s = String::new();
     for g in &geographies {
         s.push_str(&format!(
-            "  approved: every {g}. profile, today's and future ones ({g}.*), as `--inference-profile {g}` names a geography\n"
+            "  approved: {g}.* (every {g}. profile, future ones too: `{g}` names a geography)\n"
         ));
     }
     if !exact.is_empty() {
@@ -69,15 +82,7 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
     ));
     let width = p.profiles.iter().map(|x| x.id.len()).max().unwrap_or(0);
     for pr in &p.profiles {
-        let verdict = if pr.works_today {
-            out.paint(Tone::Good, "works today")
-        } else {
-            format!(
-                "{} {}",
-                out.paint(Tone::Warn, "blocked today:"),
-                pr.blocked_destinations.join(", ")
-            )
-        };
+        let verdict = verdict(pr, out);
         s.push_str(&format!("  {:<width$}  {verdict}\n", pr.id));
     }
     s.push_str(&approval(p));
@@ -93,16 +98,7 @@ pub fn render_plan_review(p: &Plan, out: &Output) -> String {
         for d in others {
             s.push_str(&format!("  {}: {}\n", d.path.title(), d.actions.join(", ")));
             for pr in p.path_profiles.iter().filter(|x| x.path == d.path) {
-                let verdict = if pr.works_today {
-                    out.paint(Tone::Good, "works today")
-                } else {
-                    format!(
-                        "{} {}",
-                        out.paint(Tone::Warn, "blocked today:"),
-                        pr.blocked_destinations.join(", ")
-                    )
-                };
-                s.push_str(&format!("    {}  {verdict}\n", pr.id));
+                s.push_str(&format!("    {}  {}\n", pr.id, verdict(pr, out)));
             }
         }
     }
