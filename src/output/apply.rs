@@ -49,7 +49,7 @@ impl<'a> RunView<'a> {
     fn line(&self, text: String) {
         match &self.multi {
             Some(m) => {
-                let _ = m.println(text);
+                let _ = m.println(self.out.wrapped_err(&text));
             }
             None => self.out.text(&(text + "\n")),
         }

@@ -149,6 +149,14 @@ impl Output {
         self.to_stderr(&format!("{verb} {message}\n"));
     }
 
+    /// `text` wrapped to stderr's terminal, as it is when stderr is none.
+    pub fn wrapped_err(&self, text: &str) -> String {
+        match self.width_err {
+            Some(width) => wrap(text, width),
+            None => text.to_string(),
+        }
+    }
+
     /// Writes to stderr, wrapped to the terminal when it is one.
     fn to_stderr(&self, text: &str) {
         let text = match self.width_err {
@@ -306,6 +314,9 @@ mod tests {
                 == "`ctmigrate --sandbox resume --journal plans/a.journal.jsonl --yes`;"),
             "{hint}"
         );
+        // Nor is a URL.
+        let url = "https://ap-northeast-1.console.aws.amazon.com/controltower/home?region=ap-northeast-1";
+        assert!(wrap(&format!("1. open {url}"), 40).lines().any(|l| l.trim() == url));
     }
 
     #[test]
@@ -394,9 +405,11 @@ pub fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// A command's first word, bare or quoted.
+/// A unit that is never cut: a command (bare or quoted) or a URL, which
+/// a person copies whole.
 fn is_command(unit: &str) -> bool {
-    unit.trim_start_matches('`').starts_with("ctmigrate ")
+    let u = unit.trim_start_matches('`');
+    u.starts_with("ctmigrate ") || u.starts_with("https://") || u.starts_with("http://")
 }
 
 /// The words of a line, with each command (from `ctmigrate` to the word
