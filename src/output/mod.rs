@@ -315,8 +315,13 @@ mod tests {
             "{hint}"
         );
         // Nor is a URL.
-        let url = "https://ap-northeast-1.console.aws.amazon.com/controltower/home?region=ap-northeast-1";
-        assert!(wrap(&format!("1. open {url}"), 40).lines().any(|l| l.trim() == url));
+        let url =
+            "https://ap-northeast-1.console.aws.amazon.com/controltower/home?region=ap-northeast-1";
+        assert!(
+            wrap(&format!("1. open {url}"), 40)
+                .lines()
+                .any(|l| l.trim() == url)
+        );
     }
 
     #[test]
