@@ -31,7 +31,7 @@ const MAX_TRANSIENT: u32 = 10;
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// What observing a step's effect found.
-enum Observed {
+pub(super) enum Observed {
     /// In place; the outputs feed placeholders.
     Done(BTreeMap<String, String>),
     /// A control operation is running on it.
@@ -472,7 +472,7 @@ where
     }
 
     /// Where an action's effect stands now.
-    async fn observe(&self, action: &Action) -> Result<Observed, RunError> {
+    pub(super) async fn observe(&self, action: &Action) -> Result<Observed, RunError> {
         self.journal_intact()?;
         let l = &self.live;
         Ok(match action {

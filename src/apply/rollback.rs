@@ -10,8 +10,9 @@
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-use super::journal::Event;
-use super::{MAX_CONCURRENCY, Outcome, Run, RunError};
+use super::converge::Observed;
+use super::journal::{Event, Progress};
+use super::{MAX_CONCURRENCY, Outcome, PlaceholderError, Run, RunError, resolve_action};
 use crate::aws::{ControlTower, Identity, Organizations};
 use crate::plan::{Action, Stage, Step};
 
@@ -83,8 +84,27 @@ where
                     {
                         continue;
                     }
-                    let Some(inverse) = step.inverse.as_ref() else {
+                    let Some(planned) = step.inverse.as_ref() else {
                         continue;
+                    };
+                    // A step that started but never recorded its outputs
+                    // (a crash, a FAILED operation) is undone from what the
+                    // organization shows; one whose effect is not there is
+                    // skipped.
+                    let inverse = match self.undo_action(planned, &progress).await {
+                        Ok(Some(a)) => a,
+                        Ok(None) => {
+                            self.record(Event::UndoCompleted {
+                                step: step.id.clone(),
+                                skipped: true,
+                            })?;
+                            continue;
+                        }
+                        Err(RunError::Journal(e)) => return Err(RunError::Journal(e)),
+                        Err(e) => {
+                            failure.get_or_insert((step.id.clone(), e.to_string()));
+                            continue;
+                        }
                     };
                     // Policy deletions wait for the detaches before them.
                     if matches!(inverse, Action::DeletePolicy(_)) && !running.is_empty() {
@@ -97,7 +117,7 @@ where
                     running.push(async move {
                         (
                             step.id.clone(),
-                            self.converge(stage, &step.id, inverse, &[], &[], true)
+                            self.converge(stage, &step.id, &inverse, &[], &[], true)
                                 .await,
                         )
                     });
@@ -126,5 +146,79 @@ where
         Ok(Outcome::RolledBack {
             to: to.map(str::to_string),
         })
+    }
+
+    /// `inverse` with its `${step.Field}` placeholders filled: from the
+    /// journal, else from the organization (the forward step's effect,
+    /// observed as the forward run would: PV.1 on the target, the companion
+    /// found by name, content and ctmigrate's tags). `None` when an effect
+    /// it needs is not there: then there is nothing to undo. An effect in a
+    /// state ctmigrate did not leave is an error naming it.
+    async fn undo_action(
+        &self,
+        inverse: &Action,
+        progress: &Progress,
+    ) -> Result<Option<Action>, RunError> {
+        let mut known = progress.clone();
+        loop {
+            let missing = match resolve_action_or_missing(inverse, &known)? {
+                Ok(action) => return Ok(Some(action)),
+                Err(missing) => missing,
+            };
+            let Some(forward) = self
+                .plan
+                .stages
+                .iter()
+                .flat_map(|s| &s.steps)
+                .find(|s| s.id == missing)
+                .and_then(|s| s.request.as_ref())
+            else {
+                return Err(RunError::Plan(format!(
+                    "the undo needs an output of step {missing}, which the plan does not have"
+                )));
+            };
+            let outputs = match self.observe(&resolve_action(forward, &known)?).await? {
+                Observed::Done(outputs) => outputs,
+                Observed::InProgress {
+                    enabled_control, ..
+                }
+                | Observed::FailedControl { enabled_control } => {
+                    std::collections::BTreeMap::from([("arn".to_string(), enabled_control)])
+                }
+                Observed::NotDone(_) => return Ok(None),
+                Observed::Conflict(why) => {
+                    return Err(RunError::Plan(format!(
+                        "cannot undo step {missing} from what the organization shows: {why}"
+                    )));
+                }
+            };
+            let entry = known.steps.entry(missing.clone()).or_default();
+            if outputs.iter().all(|(k, v)| entry.outputs.get(k) == Some(v)) {
+                return Err(RunError::Plan(format!(
+                    "step {missing} is in place but gives no output the undo needs"
+                )));
+            }
+            entry.outputs.extend(outputs);
+        }
+    }
+}
+
+/// `action` resolved, or the step whose recorded output it lacks.
+fn resolve_action_or_missing(
+    action: &Action,
+    progress: &Progress,
+) -> Result<Result<Action, String>, RunError> {
+    let mut missing = None;
+    let filled = action.map_strings(&mut |s: &str| match super::resolve(s, progress) {
+        Err(PlaceholderError::NotRecorded { step, .. }) => {
+            missing.get_or_insert(step);
+            Ok(s.to_string())
+        }
+        other => other,
+    });
+    match (missing, filled) {
+        (Some(step), _) => Ok(Err(step)),
+        (None, Ok(a)) => Ok(Ok(a)),
+        (None, Err(_)) => resolve_action(action, progress).map(Ok),
     }
 }
