@@ -7,6 +7,8 @@
 //! It must not remove a replacement while the deny it replaces is off, or
 //! print.
 
+use std::sync::atomic::Ordering;
+
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
@@ -51,6 +53,10 @@ where
         }
         let progress = self.progress();
         for stage in stages_after.iter().rev().filter(|s| !s.manual) {
+            // SIGINT, SIGTERM: stop at this checkpoint; rollback goes on later.
+            if self.stop.load(Ordering::SeqCst) {
+                return self.stopped("interrupted", Some(stage));
+            }
             // Read again before each stage's removals: the deny may have
             // been turned off meanwhile.
             if let Some(console) = console
@@ -75,7 +81,11 @@ where
             let mut failure: Option<(String, String)> = None;
             let mut queue = steps.into_iter();
             loop {
-                while failure.is_none() && running.len() < limit {
+                // A signal starts nothing new; what runs finishes and is journaled.
+                while failure.is_none()
+                    && running.len() < limit
+                    && !self.stop.load(Ordering::SeqCst)
+                {
                     let Some((step, _)) = queue.next() else { break };
                     if progress
                         .rollback
@@ -131,6 +141,9 @@ where
                     }
                     failure.get_or_insert((id, e.to_string()));
                 }
+            }
+            if failure.is_none() && self.stop.load(Ordering::SeqCst) && queue.next().is_some() {
+                return self.stopped("interrupted", Some(stage));
             }
             if let Some((step, error)) = failure {
                 self.record(Event::StepFailed {

@@ -64,3 +64,51 @@ fn a_rollback_after_a_kill_inside_any_step_restores_the_organization() {
         }
     });
 }
+
+#[test]
+fn sigint_stops_a_rollback_at_a_checkpoint_and_rollback_then_finishes() {
+    let (_, _, before) = baseline();
+    let dir = copy_of(template_dir());
+    let d = dir.path();
+    apply(d, None).expect_exit(3);
+    let child = cli(d, &["rollback", "--journal", JOURNAL, "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(d.join(JOURNAL))
+        .unwrap_or_default()
+        .contains("\"undo_started\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rollback never started an undo"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("stopped at a checkpoint: interrupted"),
+        "{err}"
+    );
+    let go_on = printed_command(&err, "continue with: ");
+    assert_eq!(
+        go_on,
+        format!("ctmigrate --sandbox --sandbox-dir sb rollback --journal {JOURNAL} --yes")
+    );
+    // Nothing was left half done, and the printed command finishes it.
+    assert_ne!(&normalised(d), before, "the rollback had not finished");
+    run(shell(d, &go_on).env("CTMIGRATE_POLL_INTERVAL", "40ms")).expect_success();
+    assert_eq!(&normalised(d), before);
+    assert_always_covered(d, "rollback interrupted, then finished");
+}
