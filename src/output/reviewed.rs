@@ -1,6 +1,10 @@
 //! What people read, on committed estates and without HTTP: the detect
 //! report, an apply's status, an explanation and the errors of bad input,
 //! as insta snapshots reviewed like code.
+//!
+//! Test code only: `output/mod.rs` declares this module under
+//! `#[cfg(test)]`, so its `unwrap()`s on fixtures fail a test, never a
+//! user's run.
 
 use super::*;
 use crate::apply::journal::{self, Event, Prediction, Record};

@@ -341,3 +341,39 @@ pub fn serve_with(dir: &std::path::Path, extra: &[&str]) -> (Guard, String) {
 pub fn serve(dir: &std::path::Path) -> (Guard, String) {
     serve_with(dir, &[])
 }
+
+/// Spawns `cmd`, waits until `journal` holds an `event` record, then sends
+/// SIGINT (as Ctrl-C would). Returns when the signal was sent, and how the
+/// run ended.
+pub fn interrupt_at(
+    cmd: &mut Command,
+    journal: &Path,
+    event: &str,
+) -> (std::time::Instant, std::process::Output) {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let marker = format!("\"{event}\"");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .contains(&marker)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `{event}` record was journaled"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = std::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    (sent, child.wait_with_output().unwrap())
+}

@@ -71,30 +71,11 @@ fn sigint_stops_a_rollback_at_a_checkpoint_and_rollback_then_finishes() {
     let dir = copy_of(template_dir());
     let d = dir.path();
     apply(d, None).expect_exit(3);
-    let child = cli(d, &["rollback", "--journal", JOURNAL, "--yes"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !std::fs::read_to_string(d.join(JOURNAL))
-        .unwrap_or_default()
-        .contains("\"undo_started\"")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "rollback never started an undo"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
+    let (_, out) = interrupt_at(
+        &mut cli(d, &["rollback", "--journal", JOURNAL, "--yes"]),
+        &d.join(JOURNAL),
+        "undo_started",
     );
-    let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(

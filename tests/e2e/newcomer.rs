@@ -5,8 +5,7 @@
 //! apply is still going on.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::apply_cli::{JOURNAL, PLAN, cli, copy_of, journal_records, template_dir};
 use crate::common::*;
@@ -159,38 +158,21 @@ fn planning_again_keeps_an_ended_apply_and_refuses_to_write_over_one_in_progress
 fn ctrl_c_at_the_console_wait_stops_at_once_with_exit_4_and_a_stopped_record() {
     let dir = copy_of(template_dir());
     let d = dir.path();
-    let child = cli(
-        d,
-        &[
-            "apply",
-            "--plan",
-            PLAN,
-            "--yes",
-            "--wait-for-console",
-            "10m",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(d.join(JOURNAL))
-        .unwrap_or_default()
-        .contains("\"waiting_for_console\"")
-    {
-        assert!(Instant::now() < deadline, "apply never reached the console");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let sent = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
+    let (sent, out) = interrupt_at(
+        &mut cli(
+            d,
+            &[
+                "apply",
+                "--plan",
+                PLAN,
+                "--yes",
+                "--wait-for-console",
+                "10m",
+            ],
+        ),
+        &d.join(JOURNAL),
+        "waiting_for_console",
     );
-    let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     // Honoured within a poll slice, not after the next poll.
