@@ -25,6 +25,23 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command line as clap parses it, with the AWS connection flags hidden
+/// from `sandbox …` help: the sandbox commands never reach AWS, so listing
+/// `--profile` or `--region` there only misleads. clap copies a global flag
+/// into a subcommand only where the subcommand has none of that id, so a
+/// hidden copy on `sandbox` (itself global, for its subcommands) takes its place.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    const AWS_ONLY: [&str; 4] = ["profile", "region", "endpoint_url", "member_role"];
+    let cmd = Cli::command();
+    let hidden: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| AWS_ONLY.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    cmd.mut_subcommand("sandbox", |sandbox| sandbox.args(hidden))
+}
+
 /// Where the sandbox keeps its state unless told otherwise.
 pub const DEFAULT_SANDBOX_DIR: &str = ".ctmigrate/sandbox";
 
@@ -513,6 +530,37 @@ pub struct ExplainArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn help_of(path: &[&str]) -> String {
+        let mut cmd = command();
+        cmd.build();
+        let mut sub = &mut cmd;
+        for name in path {
+            sub = match sub.find_subcommand_mut(name) {
+                Some(s) => s,
+                None => panic!("no subcommand {name}"),
+            };
+        }
+        sub.render_long_help().to_string()
+    }
+
+    #[test]
+    fn sandbox_help_leaves_out_the_aws_connection_flags() {
+        command().debug_assert();
+        for path in [
+            &["sandbox"][..],
+            &["sandbox", "serve"],
+            &["sandbox", "console"],
+        ] {
+            let help = help_of(path);
+            for flag in ["--profile", "--region", "--endpoint-url", "--member-role"] {
+                assert!(!help.contains(flag), "{path:?} lists {flag}:\n{help}");
+            }
+            assert!(help.contains("--sandbox-dir"), "{path:?}:\n{help}");
+        }
+        let detect = help_of(&["detect"]);
+        assert!(detect.contains("--profile") && detect.contains("--region"));
+    }
 
     #[test]
     fn shell_words_read_back_what_connection_flags_wrote() {

@@ -82,13 +82,14 @@ pub mod wizard;
 
 use std::ffi::OsString;
 
-use clap::Parser;
-
 use error::Exit;
 
 /// Parses `args`, runs the command and returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let parsed = cli::command()
+        .try_get_matches_from(args)
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind as K;
