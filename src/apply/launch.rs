@@ -15,7 +15,7 @@ use super::conclusion::{self, Conclusion, Direction};
 use super::journal::{self, Event, Journal, Record};
 use super::live::Live;
 use super::next::Next;
-use super::{Options, Outcome, Report, Run, preflight, status};
+use super::{Options, Outcome, Report, ReportKind, Run, preflight, status};
 use crate::aws::Apis;
 use crate::error::{Error, ErrorKind, Exit};
 use crate::output::{Format, Output, RunView, Terminal, render_status};
@@ -388,7 +388,17 @@ async fn execute(
         interactive,
     );
     let view = RunView::new(out, plan);
-    let report = |r: &Report| view.report(r);
+    // At the console gate on the sandbox, the last instruction is how to
+    // play the step there: the person has no console to click.
+    let on_sandbox = next.console_on_sandbox(matches!(direction, Direction::Rollback(_)));
+    let report = |r: &Report| match (&on_sandbox, r.kind) {
+        (Some(play), ReportKind::Waiting) if !r.instructions.is_empty() => {
+            let mut r = r.clone();
+            r.instructions.push(capitalized(play));
+            view.report(&r)
+        }
+        _ => view.report(r),
+    };
     // Ctrl-C and SIGTERM now stop at a checkpoint.
     let (stop, signals) = crate::interrupt::stop_at_checkpoint();
     let run = Run::new(live, plan, journal, records, options, &report, &stop);
@@ -410,6 +420,15 @@ async fn execute(
     // The journal's lock is released here, before anything is printed.
     drop(run);
     conclusion::of(outcome?, &direction, plan, &next)
+}
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The clients a run of `plan` reads and writes through.

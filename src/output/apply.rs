@@ -84,7 +84,7 @@ impl<'a> RunView<'a> {
         let who = r.step.as_deref().or(r.stage.as_deref()).unwrap_or("");
         self.line(format!("[{secs:>7.1}s] {mark} {who}  {}", r.message));
         for (i, text) in r.instructions.iter().enumerate() {
-            self.line(format!("            {}. {text}", i + 1));
+            self.line(format!("    {}. {text}", i + 1));
         }
         if let (Some(m), Some(stage)) = (&self.multi, &r.stage) {
             let Ok(mut bars) = self.bars.lock() else {

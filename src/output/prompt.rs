@@ -304,7 +304,7 @@ impl Prompter for Terminal {
     }
 
     fn confirm_change(&mut self, summary: &str, organization_id: &str) -> Result<String, Error> {
-        eprint!("{summary}");
+        eprint!("{}", super::wrap(summary, self.width()));
         let typed: String = Input::with_theme(&*self.theme)
             .with_prompt(format!(
                 "Type the organization id {organization_id} to go on"

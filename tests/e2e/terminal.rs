@@ -21,6 +21,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(dir: &Path, colour: bool) -> Tmux {
+        Tmux::run(dir, colour, "--sandbox")
+    }
+
+    /// Runs `ctmigrate ARGS` (shell words) in the terminal.
+    fn run(dir: &Path, colour: bool, args: &str) -> Tmux {
         let socket = format!(
             "ctm-test-{}-{}",
             std::process::id(),
@@ -41,7 +46,7 @@ impl Tmux {
             env.push("NO_COLOR=1".into());
         }
         let line = format!(
-            "cd '{}' && env {} {} TERM=xterm-256color CTMIGRATE_POLL_INTERVAL=40ms '{}' --sandbox; echo EXIT=$?; sleep 600",
+            "cd '{}' && env {} {} TERM=xterm-256color CTMIGRATE_POLL_INTERVAL=40ms '{}' {args}; echo EXIT=$?; sleep 600",
             dir.display(),
             unset.join(" "),
             env.join(" "),
@@ -95,6 +100,14 @@ impl Tmux {
         self.tmux(&args);
     }
 
+    /// The rows the terminal shows now (the last 24), wrapped lines joined.
+    fn visible(&self) -> Vec<String> {
+        self.tmux(&["capture-pane", "-p", "-J", "-t", "s"])
+            .lines()
+            .map(|l| l.trim_end().to_string())
+            .collect()
+    }
+
     /// Waits until the screen shows `text`; returns the screen then.
     #[track_caller]
     fn wait_for(&self, text: &str) -> Vec<String> {
@@ -134,6 +147,28 @@ fn fits(screen: &[String], when: &str) {
             "{when}: a line of {width} columns wraps in an 80-column terminal:\n{line}\n--- screen\n{}",
             screen.join("\n")
         );
+    }
+}
+
+/// Like [`fits`], for a screen drawn by the progress bars, which pad each
+/// line they print with blanks to the terminal's width: tmux then marks the
+/// line wrapped, and `-J` joins it to the next. A joined line is cut back
+/// into rows of 80. A row that overflowed runs on into the next: it ends
+/// in text, and the next row starts with text, where a printed line ends in
+/// padding or the next starts with the blanks of its hanging indent.
+fn fits_padded(screen: &[String], when: &str) {
+    for line in screen {
+        let chars: Vec<char> = line.chars().collect();
+        let mut rows = chars.chunks(COLS).peekable();
+        while let Some(row) = rows.next() {
+            if let Some(next) = rows.peek() {
+                assert!(
+                    row.last() == Some(&' ') || next.first() == Some(&' '),
+                    "{when}: a line wider than 80 columns wraps:\n{line}\n--- screen\n{}",
+                    screen.join("\n")
+                );
+            }
+        }
     }
 }
 
@@ -253,4 +288,87 @@ fn the_guided_session_fits_80_by_24_without_colour() {
 #[test]
 fn the_guided_session_fits_80_by_24_with_colour() {
     session_in_80_by_24(true);
+}
+
+/// `apply` on a terminal: the organization-ID prompt, the live progress and
+/// the console instructions all fit 80 columns, and while apply waits at the
+/// console gate the visible 24 rows hold the whole instruction, including
+/// the complete command that plays the console step on the sandbox.
+fn apply_in_80_by_24(colour: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = ctmigrate(dir.path())
+        .args([
+            "--sandbox",
+            "plan",
+            "--inference-profile",
+            "us",
+            "--permitted-account",
+            "666666666667",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let t = Tmux::run(
+        dir.path(),
+        colour,
+        "--sandbox apply --plan plans/migration.plan.json",
+    );
+    let s = t.wait_for("Type the organization id");
+    fits(&s, "the confirmation");
+    let org = s
+        .iter()
+        .find_map(|l| {
+            let at = l.find("o-")?;
+            let id: String = l[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (id.len() > 2).then_some(id)
+        })
+        .unwrap_or_else(|| panic!("no organization id on screen:\n{}", s.join("\n")));
+    for c in org.chars() {
+        t.keys(&[&c.to_string()]);
+    }
+    t.keys(&["Enter"]);
+
+    let s = t.wait_for("sandbox console region-deny off");
+    fits_padded(&s, "the console gate");
+    let visible = t.visible();
+    assert!(visible.len() <= 24, "{}", visible.join("\n"));
+    let command = visible
+        .iter()
+        .find(|l| l.contains("sandbox console region-deny off"))
+        .unwrap_or_else(|| {
+            panic!(
+                "the console command is not on the visible screen:\n{}",
+                visible.join("\n")
+            )
+        });
+    let command = format!("ctmigrate {}", printed_command(command, "ctmigrate "));
+    assert!(command.contains("--sandbox"), "{command}");
+    let played = shell(dir.path(), &command).output().unwrap();
+    assert!(
+        played.status.success(),
+        "{command}: {}",
+        String::from_utf8_lossy(&played.stderr)
+    );
+
+    let s = t.wait_for("EXIT=");
+    fits_padded(&s, "the end of apply");
+    assert!(s.iter().any(|l| l == "EXIT=0"), "{}", s.join("\n"));
+}
+
+#[test]
+fn apply_fits_80_by_24_without_colour() {
+    apply_in_80_by_24(false);
+}
+
+#[test]
+fn apply_fits_80_by_24_with_colour() {
+    apply_in_80_by_24(true);
 }

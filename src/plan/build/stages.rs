@@ -363,7 +363,7 @@ pub(super) fn stages(
                 after: Vec::new(),
                 estimated_seconds: CONSOLE_UPDATE_SECONDS,
                 instructions: vec![
-                    format!("Sign in to the management account {} and open the AWS Control Tower console in the home Region {region}: https://{region}.console.aws.amazon.com/controltower/home?region={region}", s.organization.management_account_id),
+                    format!("Sign in to the management account {} and open the AWS Control Tower console in the home Region {region}: https://console.aws.amazon.com/controltower/home?region={region}", s.organization.management_account_id),
                     "In the left navigation pane, choose Landing zone settings.".into(),
                     "Choose Modify settings.".into(),
                     format!("On the Governed Regions page, leave the governed Regions as they are ({}); under Region deny setting, choose Not enabled.", s.landing_zone.governed_regions.join(", ")),
