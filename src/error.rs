@@ -178,7 +178,7 @@ impl From<JournalError> for Error {
             JournalError::Corrupt { .. } => Error::new(ErrorKind::InvalidInput, e.to_string())
                 .hint("the journal was edited or damaged; restore it from a copy, or inspect the organization with `ctmigrate detect`"),
             JournalError::Io { .. } => Error::new(ErrorKind::Internal, e.to_string())
-                .hint("check the directory's permissions and free space; the run stopped at the failed write and sent nothing to AWS after it"),
+                .hint("check the directory's permissions and free space, then resume: the run stopped at the failed write; every request it sent to AWS was journaled before it was sent, and a step journaled as started may have finished without its record, which resume reads from the organization"),
         }
     }
 }

@@ -118,6 +118,13 @@ pub fn of(
                 format!(" (or `{}`)", next.rollback())
             }
         ))),
+        Outcome::Unreachable { step, error } => Err(Error::new(
+            ErrorKind::Unreachable,
+            format!("step `{step}` could not reach AWS: {error}"),
+        )
+        .hint(format!(
+            "nothing is lost: the journal records everything sent; when the endpoint answers again (check the network, the proxy, or `--endpoint-url`), run: {then}"
+        ))),
         Outcome::Drifted { changes } => {
             let mut e = Error::new(
                 ErrorKind::Changed,
@@ -131,7 +138,23 @@ pub fn of(
             e.causes = changes;
             Err(e)
         }
-        Outcome::RolledBack { to } => Ok(Conclusion::done(
+        Outcome::RolledBack { to, left } if !left.is_empty() => {
+            let mut e = Error::new(
+                ErrorKind::Changed,
+                format!(
+                    "rollback incomplete: everything ctmigrate made is undone{}, but {} effect(s) of the plan that ctmigrate did not make stay in place (journal {j})",
+                    to.map(|t| format!(" back to checkpoint `{t}`")).unwrap_or_default(),
+                    left.len()
+                ),
+            )
+            .hint(format!(
+                "they carry no managed-by=ctmigrate tag, so another admin or a pipeline made them; remove each one named above yourself if it should go, or keep it; `{}` shows the live state",
+                next.status()
+            ));
+            e.causes = left;
+            Err(e)
+        }
+        Outcome::RolledBack { to, .. } => Ok(Conclusion::done(
             "Rolled back",
             match to {
                 Some(t) => format!("the organization is back at checkpoint `{t}` (journal {j})"),
@@ -247,7 +270,10 @@ mod tests {
                 .contains(&format!("{me} rollback --journal {j}"))
         );
         let back = of(
-            Outcome::RolledBack { to: None },
+            Outcome::RolledBack {
+                to: None,
+                left: Vec::new(),
+            },
             &Direction::Rollback(None),
             &p,
             &n,

@@ -27,6 +27,21 @@ use crate::plan::{Action, Expectation, Stage};
 const MAX_FAILED_OPERATIONS: usize = 3;
 /// Transient failures tolerated for one step in one run.
 const MAX_TRANSIENT: u32 = 10;
+/// Rounds of the same for an endpoint that does not answer at all: each
+/// read inside already tried a few times, and a vanished endpoint should
+/// be reported (exit 69, with the `resume` command) within seconds.
+const MAX_UNREACHABLE: u32 = 1;
+
+/// Whether a step tries again after `e`, having done so `tries` times.
+fn try_again(e: &crate::aws::AwsError, tries: u32) -> bool {
+    e.is_transient()
+        && tries
+            < if e.is_unreachable() {
+                MAX_UNREACHABLE
+            } else {
+                MAX_TRANSIENT
+            }
+}
 /// How long one control operation may take (Terraform's provider uses 60 minutes).
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
@@ -69,7 +84,7 @@ where
             let resolved = resolve_action(action, &progress)?;
             let observed = match self.observe(&resolved).await {
                 Ok(o) => o,
-                Err(RunError::Aws(e)) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
+                Err(RunError::Aws(e)) if try_again(&e, tries.transient) => {
                     tries.transient += 1;
                     tokio::time::sleep(live::backoff(tries.transient, e.retry_after_secs)).await;
                     continue;
@@ -224,7 +239,7 @@ where
                     one_more_failure(step_id, &mut tries.failed_ops)?;
                 }
             }
-            Err(RunError::Aws(e)) if e.is_transient() && tries.transient < MAX_TRANSIENT => {
+            Err(RunError::Aws(e)) if try_again(&e, tries.transient) => {
                 tries.transient += 1;
                 self.retry_later(stage, step_id, &e, tries.transient).await;
             }
@@ -345,8 +360,13 @@ where
             }
             Action::EnableControl(c) => {
                 let params = control_parameters(&c.parameters);
-                ct.enable_control(&c.control_identifier, &c.target_identifier, &params)
-                    .await?
+                ct.enable_control(
+                    &c.control_identifier,
+                    &c.target_identifier,
+                    &params,
+                    &c.tags,
+                )
+                .await?
             }
             Action::DisableControl(c) => {
                 let arn = &c.enabled_control_identifier;

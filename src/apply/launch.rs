@@ -271,6 +271,12 @@ fn open(
             "the journal's lock was left by {h}, which is gone (it crashed or was killed); taking it over"
         ));
     }
+    if let Some(t) = journal.cut_tail() {
+        out.warn(&format!(
+            "journal {}: ignored {t}; it is cut off, and the organization is read to learn what that record was about",
+            path.display()
+        ));
+    }
     let plan = journal_plan(path, &records)?;
     Ok((journal, records, plan))
 }
@@ -448,7 +454,10 @@ pub async fn status(
     journal_path: &Path,
     offline: bool,
 ) -> Result<Exit, Error> {
-    let records = journal::read(journal_path)?;
+    let (records, torn) = journal::read_with_tail(journal_path)?;
+    if let Some(t) = torn {
+        out.warn(&format!("journal {}: ignored {t}", journal_path.display()));
+    }
     let (plan, plan_path) = journal_plan(journal_path, &records)?;
     let progress = journal::fold_read_from(&records, plan_path);
     let recorded = progress

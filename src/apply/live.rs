@@ -7,7 +7,6 @@
 //! It reads only: it must not change anything, decide what to run, or print.
 
 use std::future::Future;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -21,19 +20,12 @@ use crate::plan::sha256_hex;
 
 /// Attempts for one read (each already retried by the SDK's own policy).
 const READ_ATTEMPTS: u32 = 8;
+/// Attempts when nothing answers at all (refused, reset, timed out): a few
+/// seconds bridge a blip; longer only delays the message that the endpoint
+/// is gone (the journal keeps everything for `resume`).
+const UNREACHABLE_ATTEMPTS: u32 = 4;
 
-/// Backoff before attempt `attempt` (1-based) after a transient failure:
-/// exponential from 250 ms up to 20 s with jitter, or the service's
-/// `Retry-After` when that is longer.
-pub fn backoff(attempt: u32, retry_after_secs: Option<u16>) -> Duration {
-    let base_ms = 250u64.saturating_mul(1u64 << attempt.min(7)).min(20_000);
-    let jitter = fastrand::u64(0..=base_ms / 2);
-    let ours = Duration::from_millis(base_ms / 2 + jitter);
-    match retry_after_secs {
-        Some(s) => ours.max(Duration::from_secs(u64::from(s))),
-        None => ours,
-    }
-}
+pub use crate::aws::backoff;
 
 /// Runs `call` until it succeeds, fails for good, or runs out of attempts.
 pub async fn retry<T, F, Fut>(mut call: F) -> Result<T, AwsError>
@@ -45,7 +37,15 @@ where
     loop {
         match call().await {
             Ok(v) => return Ok(v),
-            Err(e) if e.is_transient() && attempt < READ_ATTEMPTS => {
+            Err(e)
+                if e.is_transient()
+                    && attempt
+                        < if e.is_unreachable() {
+                            UNREACHABLE_ATTEMPTS
+                        } else {
+                            READ_ATTEMPTS
+                        } =>
+            {
                 tokio::time::sleep(backoff(attempt, e.retry_after_secs)).await;
                 attempt += 1;
             }
@@ -193,6 +193,14 @@ impl<'a, O: Organizations + Sync, C: ControlTower + Sync, I: Identity + Sync> Li
         Ok(Some(
             retry(|| self.ct.get_enabled_control(&found.arn)).await?,
         ))
+    }
+
+    /// An enabled control's tags as key → value.
+    pub async fn control_tags(
+        &self,
+        arn: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+        retry(|| self.ct.list_tags_for_resource(arn)).await
     }
 
     pub async fn enabled_control(&self, arn: &str) -> Result<Option<EnabledControl>, AwsError> {
@@ -396,12 +404,5 @@ mod tests {
         assert_eq!(normalise_parameters(&a), normalise_parameters(&b));
         let c = json!([{"key": "AllowedRegions", "value": ["us-east-2"]}]);
         assert_ne!(normalise_parameters(&a), normalise_parameters(&c));
-    }
-
-    #[test]
-    fn backoff_grows_and_honours_retry_after() {
-        assert!(backoff(1, None) <= Duration::from_millis(500));
-        assert!(backoff(10, None) <= Duration::from_secs(20));
-        assert!(backoff(1, Some(3)) >= Duration::from_secs(3));
     }
 }

@@ -159,8 +159,15 @@ pub enum Outcome {
     },
     /// A step failed; the journal says which, and `resume` retries it.
     Failed { step: String, error: String },
-    /// Rollback finished.
-    RolledBack { to: Option<String> },
+    /// A step could not reach AWS (the endpoint refused, reset or timed
+    /// out, after retries): nothing is lost, `resume` goes on once it answers.
+    Unreachable { step: String, error: String },
+    /// Rollback finished. `left`: effects found in place that ctmigrate did
+    /// not make (no ctmigrate tags), left as they are and named.
+    RolledBack {
+        to: Option<String>,
+        left: Vec<String>,
+    },
     /// Someone else changed the organization in a way ctmigrate does not
     /// undo (other PV.1 parameters, other companion content, a repair that
     /// failed): each change with its fix.
@@ -190,6 +197,22 @@ pub enum RunError {
     /// The organization changed in a way ctmigrate does not undo (journaled).
     #[error("the organization changed: {}", .0.join("; "))]
     Drifted(Vec<String>),
+}
+
+impl Outcome {
+    /// How a step's `error` ends the run.
+    pub(crate) fn of_step_error(step: String, error: &RunError) -> Outcome {
+        match error {
+            RunError::Aws(a) if a.is_unreachable() => Outcome::Unreachable {
+                step,
+                error: error.to_string(),
+            },
+            _ => Outcome::Failed {
+                step,
+                error: error.to_string(),
+            },
+        }
+    }
 }
 
 impl From<AwsError> for RunError {
@@ -507,7 +530,7 @@ where
             .filter(|s| !finished.contains(&s.id))
             .collect();
         let mut running = FuturesUnordered::new();
-        let mut failure: Option<(String, String)> = None;
+        let mut failure: Option<Outcome> = None;
         let limit = self.options.max_concurrency.clamp(1, MAX_CONCURRENCY);
         // Control operations (minutes each on AWS, at most 10 at once) and the
         // quick Organizations calls have their own `limit` each, so the calls
@@ -568,13 +591,13 @@ where
                         error.clone(),
                     );
                     if failure.is_none() {
-                        failure = Some((id, error));
+                        failure = Some(Outcome::of_step_error(id, &e));
                     }
                 }
             }
         }
-        if let Some((step, error)) = failure {
-            return Ok(Some(Outcome::Failed { step, error }));
+        if let Some(outcome) = failure {
+            return Ok(Some(outcome));
         }
         if !pending.is_empty() {
             return self.stopped("interrupted", Some(stage)).map(Some);

@@ -52,6 +52,7 @@ where
             return Ok(outcome);
         }
         let progress = self.progress();
+        let mut left: Vec<String> = Vec::new();
         for stage in stages_after.iter().rev().filter(|s| !s.manual) {
             // SIGINT, SIGTERM: stop at this checkpoint; rollback goes on later.
             if self.stop.load(Ordering::SeqCst) {
@@ -64,21 +65,31 @@ where
             {
                 return Ok(outcome);
             }
-            let mut steps: Vec<(&Step, u64)> = stage
-                .steps
-                .iter()
-                .filter_map(|s| {
-                    let p = progress.steps.get(&s.id)?;
-                    let ours = p.started || (p.completed && !p.skipped);
-                    (ours && s.inverse.is_some()).then_some((s, p.order))
-                })
-                .collect();
+            let mut steps: Vec<(&Step, u64)> = Vec::new();
+            for s in stage.steps.iter().filter(|s| s.inverse.is_some()) {
+                let Some(p) = progress.steps.get(&s.id) else {
+                    continue;
+                };
+                if p.started || (p.completed && !p.skipped) {
+                    steps.push((s, p.order));
+                } else if p.skipped {
+                    // Found in place by the forward run, not made by it as
+                    // far as the journal knows (another actor, or a journal
+                    // that lost its tail): undone only when the effect
+                    // carries ctmigrate's tags; otherwise left and named.
+                    match self.skipped_effect(s, &progress).await? {
+                        Effect::Ours => steps.push((s, p.order)),
+                        Effect::Theirs(what) => left.push(what),
+                        Effect::Absent => {}
+                    }
+                }
+            }
             steps.sort_by_key(|s| std::cmp::Reverse(s.1));
             // Detach before delete, disable before anything it depends on:
             // newest first, one at a time per kind, control operations concurrently.
             let mut running = FuturesUnordered::new();
             let limit = self.options.max_concurrency.clamp(1, MAX_CONCURRENCY);
-            let mut failure: Option<(String, String)> = None;
+            let mut failure: Option<(String, RunError)> = None;
             let mut queue = steps.into_iter();
             loop {
                 // A signal starts nothing new; what runs finishes and is journaled.
@@ -112,7 +123,7 @@ where
                         }
                         Err(RunError::Journal(e)) => return Err(RunError::Journal(e)),
                         Err(e) => {
-                            failure.get_or_insert((step.id.clone(), e.to_string()));
+                            failure.get_or_insert((step.id.clone(), e));
                             continue;
                         }
                     };
@@ -120,7 +131,7 @@ where
                     if matches!(inverse, Action::DeletePolicy(_)) && !running.is_empty() {
                         while let Some((id, r)) = running.next().await {
                             if let Err(e) = r {
-                                failure.get_or_insert((id, format!("{e}")));
+                                failure.get_or_insert((id, e));
                             }
                         }
                     }
@@ -139,7 +150,7 @@ where
                     if let RunError::Journal(_) = e {
                         return Err(e);
                     }
-                    failure.get_or_insert((id, e.to_string()));
+                    failure.get_or_insert((id, e));
                 }
             }
             if failure.is_none() && self.stop.load(Ordering::SeqCst) && queue.next().is_some() {
@@ -148,16 +159,88 @@ where
             if let Some((step, error)) = failure {
                 self.record(Event::StepFailed {
                     step: format!("undo:{step}"),
-                    error: error.clone(),
+                    error: error.to_string(),
                 })?;
-                return Ok(Outcome::Failed { step, error });
+                return Ok(Outcome::of_step_error(step, &error));
             }
         }
         self.record(Event::RollbackFinished {
             to: to.map(str::to_string),
+            left: left.clone(),
         })?;
         Ok(Outcome::RolledBack {
             to: to.map(str::to_string),
+            left,
+        })
+    }
+
+    /// Whose is the effect of `step`, which the forward run found already
+    /// in place? ctmigrate's when it carries ctmigrate's tags: the
+    /// companion SCP (its tags), an attachment of that companion, a PV.1
+    /// enabled with ctmigrate's tags. Anything else in place is someone
+    /// else's, named with how to remove it.
+    async fn skipped_effect(&self, step: &Step, progress: &Progress) -> Result<Effect, RunError> {
+        let Some(request) = step.request.as_ref() else {
+            return Ok(Effect::Absent);
+        };
+        let action = match resolve_action_or_missing(request, progress)? {
+            Ok(a) => a,
+            // Its inputs were never recorded: nothing of it can be in place.
+            Err(_) => return Ok(Effect::Absent),
+        };
+        let l = &self.live;
+        Ok(match &action {
+            Action::CreatePolicy(_) => match self.observe(&action).await? {
+                Observed::Done(_) => Effect::Ours,
+                Observed::Conflict(why) => Effect::Theirs(format!("{}: {why}", step.id)),
+                _ => Effect::Absent,
+            },
+            Action::AttachPolicy(a) => {
+                let attached = l.attached(&a.target_id).await?;
+                match attached.iter().find(|p| p.id == a.policy_id) {
+                    None => Effect::Absent,
+                    Some(_)
+                        if crate::plan::action::made_by_ctmigrate(&l.tags(&a.policy_id).await?) =>
+                    {
+                        Effect::Ours
+                    }
+                    Some(p) => Effect::Theirs(format!(
+                        "{}: policy {} ({}) is attached to {} and carries no managed-by=ctmigrate tag; detach it yourself if it should go: aws organizations detach-policy --policy-id {} --target-id {}",
+                        step.id, p.name, p.id, a.target_id, p.id, a.target_id
+                    )),
+                }
+            }
+            Action::EnableControl(c) => match l.pv1_on(&c.target_identifier).await? {
+                None => Effect::Absent,
+                Some(found)
+                    if crate::plan::action::made_by_ctmigrate(
+                        &l.control_tags(&found.arn).await?,
+                    ) =>
+                {
+                    Effect::Ours
+                }
+                Some(found) => Effect::Theirs(format!(
+                    "{}: CT.MULTISERVICE.PV.1 on {} ({}) was enabled by someone else (no managed-by=ctmigrate tag); disable it yourself if it should go: aws controltower disable-control --enabled-control-identifier {}",
+                    step.id, c.target_identifier, found.arn, found.arn
+                )),
+            },
+            // Updates and removals found done: ctmigrate cannot tell who did
+            // them, so it undoes nothing it cannot prove is its own.
+            _ => match self.observe(&action).await? {
+                Observed::Done(_) => Effect::Theirs(format!(
+                    "{}: `{}` was found done when the run reached it; ctmigrate cannot tell who did it, so its undo is left to you: {}",
+                    step.id,
+                    step.title,
+                    step.inverse
+                        .as_ref()
+                        .map(|i| {
+                            let call = i.to_call();
+                            format!("{}:{} {}", call.service, call.operation, call.input)
+                        })
+                        .unwrap_or_default()
+                )),
+                _ => Effect::Absent,
+            },
         })
     }
 
@@ -214,6 +297,14 @@ where
             entry.outputs.extend(outputs);
         }
     }
+}
+
+/// Whose an effect found in place is (see [`Run::skipped_effect`]).
+enum Effect {
+    Ours,
+    /// Someone else's: what it is and how to remove it.
+    Theirs(String),
+    Absent,
 }
 
 /// `action` resolved, or the step whose recorded output it lacks.

@@ -338,10 +338,18 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive:
         interactive,
     );
     let next_action = match phase {
-        Phase::RolledBack => format!(
-            "nothing is in progress; {}",
-            n.again_after_rollback(progress)
-        ),
+        Phase::RolledBack => match progress.rollback.as_ref().map(|r| &r.left) {
+            Some(left) if !left.is_empty() => format!(
+                "the rollback left {} effect(s) ctmigrate did not make; remove them yourself if they should go: {}; then: {}",
+                left.len(),
+                left.join("; "),
+                n.again_after_rollback(progress)
+            ),
+            _ => format!(
+                "nothing is in progress; {}",
+                n.again_after_rollback(progress)
+            ),
+        },
         Phase::RollingBack => format!("{} (continues the rollback)", n.rollback()),
         Phase::Finished => match &progress.verified {
             Some((true, _)) | None => "nothing: the migration is complete".to_string(),

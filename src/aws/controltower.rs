@@ -291,6 +291,7 @@ impl ControlTower for SdkControlTower {
         control: &str,
         target: &str,
         parameters: &[ControlParameter],
+        tags: &std::collections::BTreeMap<String, String>,
     ) -> Result<(String, Option<String>), AwsError> {
         let mut req = self
             .client
@@ -300,11 +301,30 @@ impl ControlTower for SdkControlTower {
         for p in sdk_parameters("EnableControl", parameters)? {
             req = req.parameters(p);
         }
+        for (k, v) in tags {
+            req = req.tags(k, v);
+        }
         let out = sent!(SERVICE, "EnableControl", req);
         Ok((
             out.operation_identifier().to_string(),
             out.arn().map(str::to_string),
         ))
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        arn: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, AwsError> {
+        let out = sent!(
+            SERVICE,
+            "ListTagsForResource",
+            self.client.list_tags_for_resource().resource_arn(arn)
+        );
+        Ok(out
+            .tags()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 
     async fn disable_control(&self, enabled_control: &str) -> Result<String, AwsError> {

@@ -88,6 +88,29 @@ impl AwsError {
         }
     }
 
+    /// Whether the endpoint could not be reached at all (refused, reset,
+    /// timed out), as opposed to an answer that says no.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self.kind,
+            AwsErrorKind::Unreachable(_) | AwsErrorKind::Timeout(_)
+        )
+    }
+
+    /// Whether the service refused the request for its rate (it was not
+    /// carried out, so sending it again is safe for a write too).
+    pub fn is_throttling(&self) -> bool {
+        match &self.kind {
+            AwsErrorKind::Service { code, status, .. } => {
+                code.contains("Throttl")
+                    || code == "TooManyRequestsException"
+                    || code == "RequestLimitExceeded"
+                    || *status == Some(429)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether trying the same call again later may succeed: throttling, the
     /// Control Tower concurrency quota (HTTP 402), server errors, timeouts and
     /// dropped connections.

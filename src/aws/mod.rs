@@ -17,6 +17,7 @@ mod error;
 mod organizations;
 mod paginate;
 mod sts;
+mod throttle;
 
 use std::future::Future;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use aws_sdk_sts::config::Credentials;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 pub use error::{AwsError, AwsErrorKind};
+pub use throttle::backoff;
 
 use crate::model::*;
 
@@ -266,7 +268,13 @@ pub trait ControlTower {
         control: &str,
         target: &str,
         parameters: &[ControlParameter],
+        tags: &std::collections::BTreeMap<String, String>,
     ) -> impl Future<Output = Result<(String, Option<String>), AwsError>> + Send;
+    /// The tags of a Control Tower resource (an enabled control).
+    fn list_tags_for_resource(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<String, String>, AwsError>> + Send;
     fn disable_control(
         &self,
         enabled_control: &str,

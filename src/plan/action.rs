@@ -127,6 +127,30 @@ pub struct EnableControlInput {
     pub target_identifier: String,
     /// `[{"key": …, "value": […]}]`, as Control Tower takes them.
     pub parameters: Value,
+    /// The tags the enabled control gets: they mark it as ctmigrate's, so
+    /// that a rollback can tell its own PV.1 from one someone else enabled.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+/// The tag that marks what ctmigrate made (the companion SCP, each PV.1 it
+/// enabled): what carries it is ctmigrate's to undo.
+pub const OWNER_TAG: (&str, &str) = ("managed-by", "ctmigrate");
+
+/// Whether `tags` mark a resource as made by ctmigrate.
+pub fn made_by_ctmigrate(tags: &std::collections::BTreeMap<String, String>) -> bool {
+    tags.get(OWNER_TAG.0).map(String::as_str) == Some(OWNER_TAG.1)
+}
+
+/// The tags ctmigrate gives each CT.MULTISERVICE.PV.1 it enables.
+pub fn pv1_tags() -> std::collections::BTreeMap<String, String> {
+    std::collections::BTreeMap::from([
+        (OWNER_TAG.0.to_string(), OWNER_TAG.1.to_string()),
+        (
+            "ctmigrate-purpose".to_string(),
+            "bedrock-cross-region-inference".to_string(),
+        ),
+    ])
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -42,7 +42,10 @@ pub fn recognise(name: &str, content: &str) -> Option<bool> {
 /// Tags on the companion SCP.
 pub fn tags(mode: CompanionMode) -> Vec<(String, String)> {
     vec![
-        ("managed-by".into(), "ctmigrate".into()),
+        (
+            super::action::OWNER_TAG.0.into(),
+            super::action::OWNER_TAG.1.into(),
+        ),
         (
             "ctmigrate-purpose".into(),
             "bedrock-cross-region-inference".into(),

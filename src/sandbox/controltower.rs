@@ -204,6 +204,15 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             Ok((json!({"enabledControlDetails": d}), Vec::new()))
         }
         "EnableControl" => enable_control(world, call),
+        "ListTagsForResource" => {
+            let arn = tags_resource(call.path);
+            let c = world
+                .enabled_controls
+                .iter()
+                .find(|c| c.arn == arn)
+                .ok_or_else(|| not_found(format!("Resource {arn} not found.")))?;
+            Ok((json!({"tags": c.tags}), Vec::new()))
+        }
         "DisableControl" => disable_control(world, call),
         "UpdateEnabledControl" => update_enabled_control(world, call),
         "ResetEnabledControl" => reset_enabled_control(world, call),
@@ -250,6 +259,41 @@ pub fn handle(world: &mut World, call: &Call) -> ApiResult {
             "The ctmigrate sandbox does not emulate Control Tower operation `{other}`."
         ))),
     }
+}
+
+/// The resource ARN of `/tags/{resourceArn}`, percent-decoded.
+fn tags_resource(path: &str) -> String {
+    let raw = path.trim_start_matches("/tags/");
+    form_urlencoded::parse(format!("x={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// EnableControl's optional `tags`: a map of strings (AWS allows 50, keys
+/// up to 128 and values up to 256 characters).
+fn parse_tags(body: &Value) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    let Some(tags) = body.get("tags") else {
+        return Ok(Default::default());
+    };
+    let map = tags
+        .as_object()
+        .ok_or_else(|| validation("tags must be a map of strings."))?;
+    if map.len() > 50 {
+        return Err(validation(
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+        ));
+    }
+    map.iter()
+        .map(|(k, v)| match v.as_str() {
+            Some(v) if !k.is_empty() && k.chars().count() <= 128 && v.chars().count() <= 256 => {
+                Ok((k.clone(), v.to_string()))
+            }
+            _ => Err(validation(format!(
+                "tag {k} must have a key of 1 to 128 and a string value of up to 256 characters."
+            ))),
+        })
+        .collect()
 }
 
 /// UpdateLandingZone: the manifest's `governedRegions` may change; the
@@ -613,6 +657,7 @@ fn enable_control(world: &mut World, call: &Call) -> ApiResult {
         )));
     }
     let params = parse_parameters(&key, b)?;
+    let tags = parse_tags(b)?;
     ensure_capacity(world)?;
     let suffix = world.next_id(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     let arn = format!(
@@ -637,6 +682,7 @@ fn enable_control(world: &mut World, call: &Call) -> ApiResult {
         drift: "IN_SYNC".into(),
         last_operation: Some(op.clone()),
         parameters: params,
+        tags,
     });
     let detail = format!("{key} on {} (operation {op})", ou_label(world, &target));
     Ok((

@@ -468,6 +468,7 @@ fn register(
             drift: "IN_SYNC".into(),
             last_operation: None,
             parameters: Vec::new(),
+            tags: Default::default(),
         });
     }
 }

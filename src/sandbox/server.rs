@@ -250,6 +250,13 @@ async fn handle(
                 .collect();
             (Protocol::Query, op, Value::Object(fields))
         }
+        "controltower" if path.starts_with("/tags/") => {
+            let op = match method {
+                hyper::Method::GET => "ListTagsForResource".to_string(),
+                _ => format!("{method} /tags"),
+            };
+            (Protocol::RestJson, op, parse_json(&body))
+        }
         "controltower" => (Protocol::RestJson, ct_op_name(&path), parse_json(&body)),
         "controlcatalog" => (Protocol::RestJson, ct_op_name(&path), parse_json(&body)),
         "bedrock" => {

@@ -74,7 +74,7 @@ fn a_failed_journal_write_stops_the_run_before_its_next_aws_call() {
             "after {fail_after}: {err}"
         );
         assert!(
-            err.contains("sent nothing to AWS after it"),
+            err.contains("every request it sent to AWS was journaled before it was sent"),
             "after {fail_after}: {err}"
         );
         assert_eq!(journal_records(dir.path()).len() as u64, fail_after);

@@ -20,6 +20,7 @@ mod plan_cli;
 mod policy_cli;
 mod proof;
 mod readme;
+mod reliability;
 mod sandbox_rules;
 mod terminal;
 mod wizard_cli;

@@ -308,12 +308,22 @@ async fn existing_pv1_is_updated_or_left_alone() {
         ),
     ];
     let (a, _) = ct
-        .enable_control(PV1_CATALOG, &ou_arn("ou-sb01-sandbox0"), &other)
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-sandbox0"),
+            &other,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let regional = format!("arn:aws:controltower:{HOME}::control/TKFQGXOBPOPS");
     let (b, _) = ct
-        .enable_control(&regional, &ou_arn("ou-sb01-security"), &identical)
+        .enable_control(
+            &regional,
+            &ou_arn("ou-sb01-security"),
+            &identical,
+            &Default::default(),
+        )
         .await
         .unwrap();
     for op in [a, b] {

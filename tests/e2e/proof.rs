@@ -261,7 +261,12 @@ async fn a_nested_pv1_that_keeps_bedrock_out_makes_the_plan_not_applyable() {
         value: json!(["ap-northeast-1", "ap-northeast-3", "eu-west-2", "us-east-1"]),
     }];
     let (op, _) = ct
-        .enable_control(PV1_CATALOG, &ou_arn("ou-sb01-dev00000"), &params)
+        .enable_control(
+            PV1_CATALOG,
+            &ou_arn("ou-sb01-dev00000"),
+            &params,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let ct2 = &ct;

@@ -61,6 +61,7 @@ async fn control_operations_are_asynchronous_and_manage_the_pv1_statement() {
             PV1_CATALOG,
             &target,
             &pv1_params(&["ap-northeast-1", "us-east-1"], &["bedrock:InvokeModel"]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -103,7 +104,12 @@ async fn control_operations_are_asynchronous_and_manage_the_pv1_statement() {
     // Enabling it again fails, in the other identifier form too.
     let regional = format!("arn:aws:controltower:{HOME}::control/TKFQGXOBPOPS");
     let again = ct
-        .enable_control(&regional, &target, &pv1_params(&["us-east-1"], &[]))
+        .enable_control(
+            &regional,
+            &target,
+            &pv1_params(&["us-east-1"], &[]),
+            &Default::default(),
+        )
         .await
         .unwrap_err();
     assert!(again.is("ValidationException"), "{again}");
@@ -166,6 +172,7 @@ async fn pv1_requires_allowed_regions_and_well_formed_parameters() {
                 key: "ExemptedActions".into(),
                 value: json!(["bedrock:*"]),
             }],
+            &Default::default(),
         )
         .await
         .unwrap_err();
@@ -184,6 +191,7 @@ async fn pv1_requires_allowed_regions_and_well_formed_parameters() {
                 key: "AllowedRegions".into(),
                 value: json!("us-east-1,eu-west-2"),
             }],
+            &Default::default(),
         )
         .await
         .unwrap_err();
@@ -196,6 +204,7 @@ async fn pv1_requires_allowed_regions_and_well_formed_parameters() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-experim0"),
             &pv1_params(&["us-east-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap_err();
@@ -211,7 +220,10 @@ async fn the_landing_zone_region_deny_cannot_be_changed_through_the_api() {
     let ct = sb.aws().await.control_tower(HOME);
     let target = ou_arn("ou-sb01-workload");
     let id = format!("arn:aws:controltower:{HOME}::control/AWS-GR_REGION_DENY");
-    let e = ct.enable_control(&id, &target, &[]).await.unwrap_err();
+    let e = ct
+        .enable_control(&id, &target, &[], &Default::default())
+        .await
+        .unwrap_err();
     assert!(e.is("ValidationException"));
     assert!(
         e.to_string()
@@ -245,20 +257,30 @@ async fn at_most_ten_control_operations_run_at_once() {
     let ct = sb.aws().await.control_tower(HOME);
     let mut started = 0;
     for ou in REGISTERED_OUS {
-        ct.enable_control(PV1_CATALOG, &ou_arn(ou), &pv1_params(&["us-east-1"], &[]))
-            .await
-            .unwrap();
+        ct.enable_control(
+            PV1_CATALOG,
+            &ou_arn(ou),
+            &pv1_params(&["us-east-1"], &[]),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         started += 1;
     }
     for ou in &REGISTERED_OUS[..4] {
-        ct.enable_control(ROOT_KEYS_CONTROL, &ou_arn(ou), &[])
+        ct.enable_control(ROOT_KEYS_CONTROL, &ou_arn(ou), &[], &Default::default())
             .await
             .unwrap();
         started += 1;
     }
     assert_eq!(started, 10);
     let e = ct
-        .enable_control(ROOT_KEYS_CONTROL, &ou_arn(REGISTERED_OUS[4]), &[])
+        .enable_control(
+            ROOT_KEYS_CONTROL,
+            &ou_arn(REGISTERED_OUS[4]),
+            &[],
+            &Default::default(),
+        )
         .await
         .unwrap_err();
     assert!(e.is("ServiceQuotaExceededException"), "{e}");
@@ -599,6 +621,7 @@ async fn faults_are_injected_and_the_sdk_retries_transient_ones() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-sandbox0"),
             &pv1_params(&["us-east-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -631,6 +654,7 @@ async fn the_console_step_turns_the_region_deny_off_and_the_timeline_records_cov
             PV1_CATALOG,
             &ou_arn("ou-sb01-security"),
             &pv1_params(&["ap-northeast-1"], &["bedrock:InvokeModel"]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -646,6 +670,7 @@ async fn the_console_step_turns_the_region_deny_off_and_the_timeline_records_cov
             PV1_CATALOG,
             &ou_arn("ou-sb01-sandbox0"),
             &pv1_params(&["us-east-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap_err();
@@ -775,6 +800,7 @@ async fn pv1_needs_a_free_scp_slot_when_no_guardrail_scp_has_room() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-sandbox0"),
             &pv1_params(&["ap-northeast-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -810,6 +836,7 @@ async fn pv1_needs_a_free_scp_slot_when_no_guardrail_scp_has_room() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-sandbox0"),
             &pv1_params(&["ap-northeast-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -842,6 +869,7 @@ async fn include_children_lists_controls_enabled_below_the_target() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-prod0000"),
             &pv1_params(&["ap-northeast-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -880,6 +908,7 @@ async fn detect_finds_pv1_in_both_identifier_forms_and_signals_that_disagree() {
             &regional,
             &ou_arn("ou-sb01-sandbox0"),
             &pv1_params(&["ap-northeast-1", "us-east-1"], &["bedrock:Invoke*"]),
+            &Default::default(),
         )
         .await
         .unwrap();
@@ -888,6 +917,7 @@ async fn detect_finds_pv1_in_both_identifier_forms_and_signals_that_disagree() {
             PV1_CATALOG,
             &ou_arn("ou-sb01-dev00000"),
             &pv1_params(&["ap-northeast-1"], &[]),
+            &Default::default(),
         )
         .await
         .unwrap();

@@ -26,9 +26,12 @@ impl Tmux {
 
     /// Runs `ctmigrate ARGS` (shell words) in the terminal.
     fn run(dir: &Path, colour: bool, args: &str) -> Tmux {
+        // One server per terminal: tests run side by side.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let socket = format!(
-            "ctm-test-{}-{}",
+            "ctm-test-{}-{}-{}",
             std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
             if colour { "colour" } else { "plain" }
         );
         // The environment of every CLI test, with NO_COLOR as asked.

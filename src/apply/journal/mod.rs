@@ -157,6 +157,27 @@ pub struct Journal {
     lock_path: PathBuf,
     next_seq: u64,
     hooks: Hooks,
+    /// The unfinished last line [`Journal::open`] cut off, if any.
+    cut: Option<TornTail>,
+}
+
+/// An unfinished last line: a record whose write a crash interrupted
+/// (never acknowledged, so nothing after it was sent). It is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornTail {
+    /// Where it starts, in bytes from the start of the file.
+    pub offset: u64,
+    pub bytes: u64,
+}
+
+impl std::fmt::Display for TornTail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an unfinished last line at byte {} ({} bytes: a record whose write a crash interrupted)",
+            self.offset, self.bytes
+        )
+    }
 }
 
 impl Drop for Journal {
@@ -271,9 +292,24 @@ fn set_private(_file: &File, _path: &Path) -> Result<(), JournalError> {
 /// the process did not finish (it was never acknowledged): it is ignored.
 /// Any other unreadable line is corruption.
 pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
+    Ok(read_with_tail(path)?.0)
+}
+
+/// [`read`], and the unfinished last line it ignored, if any, for the
+/// caller to warn about. Corruption anywhere else is an error naming the
+/// line: it is never silently dropped.
+pub fn read_with_tail(path: &Path) -> Result<(Vec<Record>, Option<TornTail>), JournalError> {
     let file = File::open(path).map_err(not_opened(path))?;
-    let (records, _) = read_from(path, file)?;
-    Ok(records)
+    let len = file.metadata().map_err(io(path))?.len();
+    let (records, good_len) = read_from(path, file)?;
+    Ok((records, torn(good_len, len)))
+}
+
+fn torn(good_len: u64, len: u64) -> Option<TornTail> {
+    (len > good_len).then_some(TornTail {
+        offset: good_len,
+        bytes: len - good_len,
+    })
 }
 
 /// Records and the byte length of the complete lines.
@@ -326,6 +362,7 @@ impl Journal {
             lock_path,
             next_seq: 1,
             hooks: Hooks::from_env(),
+            cut: None,
         }
     }
 
@@ -449,6 +486,7 @@ impl Journal {
         if len != good_len {
             journal.file.set_len(good_len).map_err(io(path))?;
             journal.file.sync_all().map_err(io(path))?;
+            journal.cut = torn(good_len, len);
         }
         journal.next_seq = records.len() as u64 + 1;
         Ok((journal, records, stale))
@@ -456,6 +494,11 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The unfinished last line that opening cut off, if there was one.
+    pub fn cut_tail(&self) -> Option<TornTail> {
+        self.cut
     }
 
     /// Appends one record and makes it durable before returning.
@@ -537,6 +580,36 @@ mod tests {
     }
 
     #[test]
+    fn corruption_before_the_last_line_is_refused_with_its_line_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.journal.jsonl");
+        let mut j = Journal::create(&path, "apply").unwrap();
+        j.append(started()).unwrap();
+        j.append(Event::Finished).unwrap();
+        drop(j);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // A damaged first line, then an intact one: never dropped silently.
+        let damaged = format!("{}\n{}\n", &lines[0][..lines[0].len() / 2], lines[1]);
+        std::fs::write(&path, damaged).unwrap();
+        match read_with_tail(&path) {
+            Err(JournalError::Corrupt { line, .. }) => assert_eq!(line, 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Journal::open(&path, "resume", false),
+            Err(JournalError::Corrupt { line: 1, .. })
+        ));
+        // A failed open leaves no lock file behind (defect 6).
+        let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".lock"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
     fn a_torn_last_line_is_ignored_and_cut_off() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.journal.jsonl");
@@ -544,11 +617,20 @@ mod tests {
         j.append(started()).unwrap();
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let whole = std::fs::metadata(&path).unwrap().len();
         f.write_all(b"{\"seq\":2,\"at\":\"2026").unwrap();
         drop(f);
-        assert_eq!(read(&path).unwrap().len(), 1);
+        let (records, tail) = read_with_tail(&path).unwrap();
+        assert_eq!(records.len(), 1);
+        let tail = tail.unwrap();
+        assert_eq!((tail.offset, tail.bytes), (whole, 19));
+        assert!(
+            tail.to_string()
+                .contains(&format!("at byte {whole} (19 bytes"))
+        );
         let (mut j, records, _) = Journal::open(&path, "resume", false).unwrap();
         assert_eq!(records.len(), 1);
+        assert_eq!(j.cut_tail(), Some(tail));
         j.append(Event::Finished).unwrap();
         drop(j);
         let records = read(&path).unwrap();

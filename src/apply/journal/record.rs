@@ -122,6 +122,10 @@ pub enum Event {
     },
     RollbackFinished {
         to: Option<String>,
+        /// Effects the rollback left in place because ctmigrate did not make
+        /// them (found in place, without its tags), each named.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<String>,
     },
     /// Something another actor removed was put back with the plan's own
     /// step (`step` runs again after this record).
@@ -206,6 +210,8 @@ pub struct RollbackProgress {
     pub undone: BTreeMap<String, bool>,
     pub in_flight: BTreeMap<String, Vec<String>>,
     pub finished: bool,
+    /// What the finished rollback left in place (not ctmigrate's).
+    pub left: Vec<String>,
 }
 
 /// [`fold`], with the start record's plan path replaced by `plan_path`,
@@ -343,10 +349,11 @@ pub fn fold(records: &[Record]) -> Progress {
                     .undone
                     .insert(step.clone(), true);
             }
-            Event::RollbackFinished { to } => {
+            Event::RollbackFinished { to, left } => {
                 let rb = p.rollback.get_or_insert_with(RollbackProgress::default);
                 rb.finished = true;
                 rb.to = to.clone();
+                rb.left = left.clone();
             }
             Event::Repaired { step, change } => {
                 p.repairs.push((step.clone(), change.clone()));

@@ -201,6 +201,7 @@ pub(super) fn stages(
                         control_identifier: pv1_id.clone(),
                         target_identifier: t.ou_arn.clone(),
                         parameters: t.pv1_parameters.clone(),
+                        tags: crate::plan::action::pv1_tags(),
                     })),
                     inverse: Some(Action::DisableControl(EnabledControlRef {
                         enabled_control_identifier: format!("${{{id}.arn}}"),

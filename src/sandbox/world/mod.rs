@@ -165,6 +165,9 @@ pub struct EnabledControl {
     pub drift: String,
     pub last_operation: Option<String>,
     pub parameters: Vec<(String, serde_json::Value)>,
+    /// The tags EnableControl was given (ListTagsForResource).
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// What a control operation does when it completes.

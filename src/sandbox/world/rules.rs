@@ -245,6 +245,7 @@ impl World {
                 drift: "IN_SYNC".into(),
                 last_operation: None,
                 parameters: Vec::new(),
+                tags: Default::default(),
             });
         }
         let deny_on = self.landing_zone.as_ref().is_some_and(|l| l.region_deny);
@@ -333,6 +334,7 @@ impl World {
                 drift: "NOT_CHECKING".into(),
                 last_operation: None,
                 parameters: Vec::new(),
+                tags: Default::default(),
             });
         }
     }
