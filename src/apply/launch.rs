@@ -282,8 +282,24 @@ fn open(
 }
 
 /// The plan a journal's start record names, checked against its checksum,
-/// and the path it was read from.
+/// and the path it was read from; the journal must fit it (no checkpoint
+/// without its steps).
 fn journal_plan(path: &Path, records: &[Record]) -> Result<PlanRead, Error> {
+    let (plan, plan_path) = find_journal_plan(path, records)?;
+    if let Some((line, what)) = journal::unfounded_checkpoint(records, &plan) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "journal `{}` is not consistent at line {line}: {what}",
+                path.display()
+            ),
+        )
+        .hint("the journal was edited or spliced; restore it from a copy, or see the organization as it is with `ctmigrate detect`"));
+    }
+    Ok((plan, plan_path))
+}
+
+fn find_journal_plan(path: &Path, records: &[Record]) -> Result<PlanRead, Error> {
     let Some(started) = journal::fold(records).started else {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -314,18 +330,22 @@ fn journal_plan(path: &Path, records: &[Record]) -> Result<PlanRead, Error> {
     }
     let plan = recorded.map_err(|e| {
         Error::from(e).hint(format!(
-            "the journal was made from `{}`; put that plan file back unchanged",
+            "journal `{}` was made from `{}`; put that plan file back unchanged",
+            path.display(),
             started.plan_path
         ))
     })?;
     Err(Error::new(
         ErrorKind::InvalidInput,
         format!(
-            "plan `{}` is not the plan this journal applied (its checksum {} differs)",
-            started.plan_path, plan.checksum
+            "plan `{}` is not the plan journal `{}` applied (its checksum {} differs from the journal's {})",
+            started.plan_path,
+            path.display(),
+            plan.checksum,
+            started.plan_checksum
         ),
     )
-    .hint("put back the plan file the apply started from"))
+    .hint("put back the plan file the apply started from, or pass the journal that belongs to this plan"))
 }
 
 /// Asks the person to type the organization id, unless `yes`.

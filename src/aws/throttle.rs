@@ -15,8 +15,10 @@ use super::AwsError;
 
 /// Attempts of one request while it is throttled. With the SDK's own
 /// attempts inside each, a call fails for throttling only when the service
-/// refuses it for minutes.
-pub const THROTTLED_ATTEMPTS: u32 = 16;
+/// refuses it for about half a minute.
+pub const THROTTLED_ATTEMPTS: u32 = 8;
+/// The longest pause between two of them.
+const MAX_PAUSE: Duration = Duration::from_secs(10);
 
 /// Backoff before attempt `attempt` (1-based) after a transient failure:
 /// exponential from 250 ms up to 20 s with jitter ("equal jitter"), or the
@@ -43,7 +45,7 @@ where
     loop {
         match attempt().await {
             Err(e) if e.is_throttling() && n < THROTTLED_ATTEMPTS => {
-                tokio::time::sleep(backoff(n, e.retry_after_secs)).await;
+                tokio::time::sleep(backoff(n, e.retry_after_secs).min(MAX_PAUSE)).await;
                 n += 1;
             }
             other => return other,

@@ -74,7 +74,13 @@ pub fn read(path: &Path) -> Result<Plan, FileError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| FileError::NotAPlan {
+    from_text(path, &text)
+}
+
+/// A plan file's `text` (read from `path`, which errors name), checked as
+/// [`read`] checks it.
+pub fn from_text(path: &Path, text: &str) -> Result<Plan, FileError> {
+    let plan: Plan = serde_json::from_str(text).map_err(|e| FileError::NotAPlan {
         path: path.to_path_buf(),
         detail: e.to_string(),
     })?;
@@ -88,6 +94,26 @@ pub fn read(path: &Path) -> Result<Plan, FileError> {
         return Err(FileError::Tampered {
             path: path.to_path_buf(),
         });
+    }
+    // Ids name what the journal records: each must be unique.
+    let mut seen = std::collections::BTreeSet::new();
+    for id in plan
+        .stages
+        .iter()
+        .map(|s| format!("stage `{}`", s.id))
+        .chain(
+            plan.stages
+                .iter()
+                .flat_map(|s| &s.steps)
+                .map(|s| format!("step `{}`", s.id)),
+        )
+    {
+        if !seen.insert(id.clone()) {
+            return Err(FileError::NotAPlan {
+                path: path.to_path_buf(),
+                detail: format!("{id} appears twice"),
+            });
+        }
     }
     Ok(plan)
 }

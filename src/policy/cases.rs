@@ -129,6 +129,9 @@ fn run_case(case: &Value) -> Result<Decision, CaseError> {
 /// Runs `policy eval` cases: one JSON object out per case, in order.
 pub fn run_cases(input: &str) -> Result<Vec<Value>, CaseError> {
     let cases: Value = serde_json::from_str(input).map_err(|e| format!("not valid JSON: {e}"))?;
+    if let Some(dup) = super::duplicate_key(input) {
+        return Err(format!("{dup}; a JSON parser would keep only one of them").into());
+    }
     let cases = cases
         .as_array()
         .ok_or("the cases file must be a JSON array of cases")?;

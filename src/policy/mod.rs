@@ -5,11 +5,13 @@
 //! that does not parse is an error, never an Allow.
 
 mod cases;
+mod duplicates;
 mod eval;
 mod model;
 mod parse;
 pub mod read;
 
+pub use duplicates::duplicate_key;
 pub use eval::{
     Class, ContextValue, Decision, Hit, Level, Prepared, Request, arn_match, classify_prepared,
     condition_holds, evaluate_policy, evaluate_scps, exempt_from_scps, glob, prepare,

@@ -35,6 +35,9 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> ParseError {
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy, ParseError> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| err("$", format!("not valid JSON: {e}")))?;
+    if let Some(dup) = super::duplicate_key(text) {
+        return Err(err("$", dup));
+    }
     parse_value(name, &value)
 }
 
@@ -80,6 +83,49 @@ pub fn parse_value(name: &str, value: &Value) -> Result<Policy, ParseError> {
         version,
         statements,
     })
+}
+
+/// An action in the shape IAM's grammar gives it: `*`, or
+/// `service:action`, each part letters, digits, `-`, `_` and the wildcards
+/// `*` and `?` (lenient on purpose: it refuses garbage, not rare forms).
+fn check_action(path: &str, action: &str) -> Result<(), ParseError> {
+    let ok = action == "*"
+        || action.split_once(':').is_some_and(|(service, name)| {
+            !service.is_empty()
+                && service.len() <= 64
+                && service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '?' | '-' | '_'))
+                && !name.is_empty()
+                && name.len() <= 128
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '?' | '-' | '_'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = action.chars().take(40).collect();
+        let more = if action.chars().count() > 40 {
+            "…"
+        } else {
+            ""
+        };
+        Err(err(
+            path,
+            format!(
+                "`{shown}{more}` is not an action (`*` or `service:Action`, e.g. `s3:GetObject`)"
+            ),
+        ))
+    }
+}
+
+fn actions(path: &str, v: &Value) -> Result<Vec<String>, ParseError> {
+    let list = string_list(path, v)?;
+    for (i, a) in list.iter().enumerate() {
+        check_action(&format!("{path}[{i}]"), a)?;
+    }
+    Ok(list)
 }
 
 fn string_list(path: &str, v: &Value) -> Result<Vec<String>, ParseError> {
@@ -138,10 +184,8 @@ fn parse_statement(path: &str, v: &Value) -> Result<Statement, ParseError> {
         None => return Err(err(path, "missing required element `Effect`")),
     };
     let actions = match (obj.get("Action"), obj.get("NotAction")) {
-        (Some(a), None) => Matcher::Positive(compile(&string_list(&format!("{path}.Action"), a)?)),
-        (None, Some(a)) => {
-            Matcher::Negated(compile(&string_list(&format!("{path}.NotAction"), a)?))
-        }
+        (Some(a), None) => Matcher::Positive(compile(&actions(&format!("{path}.Action"), a)?)),
+        (None, Some(a)) => Matcher::Negated(compile(&actions(&format!("{path}.NotAction"), a)?)),
         (Some(_), Some(_)) => {
             return Err(err(
                 path,

@@ -314,14 +314,30 @@ fn torn(good_len: u64, len: u64) -> Option<TornTail> {
 
 /// Records and the byte length of the complete lines.
 fn read_from(path: &Path, file: File) -> Result<(Vec<Record>, u64), JournalError> {
-    let mut reader = BufReader::new(file);
+    parse(path, BufReader::new(file))
+}
+
+/// The records of a journal's bytes (read from `path`, which errors name)
+/// and the byte length of its complete lines: what [`read`] does without
+/// the file.
+pub fn parse(path: &Path, mut reader: impl BufRead) -> Result<(Vec<Record>, u64), JournalError> {
     let mut records = Vec::new();
     let mut good_len = 0u64;
     let mut line = String::new();
     let mut n = 0usize;
     loop {
         line.clear();
-        let read = reader.read_line(&mut line).map_err(io(path))?;
+        let read = match reader.read_line(&mut line) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: n + 1,
+                    detail: "the line is not UTF-8 text".into(),
+                });
+            }
+            Err(e) => return Err(io(path)(e)),
+        };
         if read == 0 {
             break;
         }

@@ -214,6 +214,46 @@ pub struct RollbackProgress {
     pub left: Vec<String>,
 }
 
+/// The first checkpoint the journal cannot stand behind: one that names a
+/// stage the plan lacks, or comes before a record of every step of its
+/// stage being completed (an edited or spliced journal). Its line (record
+/// number) and what is wrong.
+pub fn unfounded_checkpoint(records: &[Record], plan: &crate::plan::Plan) -> Option<(u64, String)> {
+    let mut completed = std::collections::BTreeSet::new();
+    for r in records {
+        match &r.event {
+            Event::StepCompleted { step, .. } => {
+                completed.insert(step.as_str());
+            }
+            Event::Checkpoint { stage } => {
+                let Some(st) = plan.stages.iter().find(|s| &s.id == stage) else {
+                    return Some((
+                        r.seq,
+                        format!("checkpoint `{stage}` names a stage the plan does not have"),
+                    ));
+                };
+                let missing: Vec<&str> = st
+                    .steps
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .filter(|id| !completed.contains(id))
+                    .collect();
+                if !missing.is_empty() {
+                    return Some((
+                        r.seq,
+                        format!(
+                            "checkpoint `{stage}` without a record of its step(s) {} being completed",
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// [`fold`], with the start record's plan path replaced by `plan_path`,
 /// where the plan was found (a journal put aside keeps its plan beside it).
 pub fn fold_read_from(records: &[Record], plan_path: String) -> Progress {
