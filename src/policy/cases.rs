@@ -86,8 +86,11 @@ fn parse_list(list: &Value, what: &str) -> Result<Vec<Policy>, CaseError> {
         .collect()
 }
 
-/// Evaluates one case; `Err` is the message of a case that cannot be evaluated.
-fn run_case(case: &Value) -> Result<Decision, CaseError> {
+/// Evaluates one case; `Err` is the message of a case that cannot be
+/// evaluated. Beside the decision: each condition value of the wrong type
+/// for its operator (such a condition never matches; AWS may reject or
+/// ignore the policy), named by policy and statement.
+fn run_case(case: &Value) -> Result<(Decision, Vec<String>), CaseError> {
     let req = request_of(case.get("request").ok_or("the case has no `request`")?)?;
     let management = case.get("management_account").and_then(Value::as_str);
     let mut parsed: Vec<(String, Vec<Policy>)> = Vec::new();
@@ -123,7 +126,22 @@ fn run_case(case: &Value) -> Result<Decision, CaseError> {
             policies: ps.iter().collect(),
         })
         .collect();
-    Ok(evaluate_scps(&levels, &req, management))
+    let mut invalid = Vec::new();
+    for policy in parsed.iter().flat_map(|(_, ps)| ps) {
+        for (i, st) in policy.statements.iter().enumerate() {
+            for c in &st.conditions {
+                if let Some(what) = super::eval::wrong_type(c, &req, policy.version) {
+                    invalid.push(format!(
+                        "{} statement {}: {what} is not of the type {:?} compares",
+                        policy.name,
+                        st.sid.clone().unwrap_or_else(|| format!("#{i}")),
+                        c.operator.base
+                    ));
+                }
+            }
+        }
+    }
+    Ok((evaluate_scps(&levels, &req, management), invalid))
 }
 
 /// Runs `policy eval` cases: one JSON object out per case, in order.
@@ -140,14 +158,18 @@ pub fn run_cases(input: &str) -> Result<Vec<Value>, CaseError> {
         .enumerate()
         .map(|(i, case)| {
             let name = case.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("case {i}"));
-            match run_case(case) {
-                Ok(Decision::Allow { by }) => json!({"name": name, "decision": "Allow", "by": by}),
-                Ok(Decision::ExplicitDeny { by }) => {
-                    json!({"name": name, "decision": "ExplicitDeny", "by": by.iter().map(|h| h.to_string()).collect::<Vec<_>>()})
+            let (mut line, invalid) = match run_case(case) {
+                Ok((Decision::Allow { by }, invalid)) => (json!({"name": name, "decision": "Allow", "by": by}), invalid),
+                Ok((Decision::ExplicitDeny { by }, invalid)) => {
+                    (json!({"name": name, "decision": "ExplicitDeny", "by": by.iter().map(|h| h.to_string()).collect::<Vec<_>>()}), invalid)
                 }
-                Ok(Decision::ImplicitDeny { level }) => json!({"name": name, "decision": "ImplicitDeny", "by": [level]}),
-                Err(message) => json!({"name": name, "decision": "Error", "by": [], "error": message.to_string()}),
+                Ok((Decision::ImplicitDeny { level }, invalid)) => (json!({"name": name, "decision": "ImplicitDeny", "by": [level]}), invalid),
+                Err(message) => (json!({"name": name, "decision": "Error", "by": [], "error": message.to_string()}), Vec::new()),
+            };
+            if !invalid.is_empty() {
+                line["invalid_values"] = json!(invalid);
             }
+            line
         })
         .collect())
 }

@@ -111,6 +111,13 @@ impl<'a> Values<'a> {
         }
     }
 
+    fn find(&self, mut f: impl FnMut(&str) -> bool) -> Option<&'a str> {
+        match self {
+            Values::One(s) => f(s).then_some(*s),
+            Values::Many(v) => v.iter().map(String::as_str).find(|x| f(x)),
+        }
+    }
+
     fn all(&self, mut f: impl FnMut(&'a str) -> bool) -> bool {
         match self {
             Values::One(s) => f(s),
@@ -378,6 +385,138 @@ fn cidr_contains(cidr: &str, ip: &str) -> bool {
     }
 }
 
+/// Whether values of operator `base` may hold policy variables. The IAM
+/// page on policy variables ("Where you can use policy variables") lists the
+/// string and ARN operators, and `Bool`: "Variables inside `Bool` values are
+/// substituted like any string" (issue 17).
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>
+fn substitutes(base: OpBase) -> bool {
+    matches!(
+        base,
+        OpBase::StringEquals
+            | OpBase::StringEqualsIgnoreCase
+            | OpBase::StringLike
+            | OpBase::ArnEquals
+            | OpBase::ArnLike
+            | OpBase::Bool
+    )
+}
+
+/// Whether `value` is of the type operator `base` compares: a number for
+/// `Numeric*`, a date for `Date*`, an IP address (request) or an address
+/// or CIDR block (policy) for `IpAddress`, an ARN for `Arn*`, `true` or
+/// `false` for `Bool`. A condition with a value of the wrong type on either
+/// side does not match, whether the operator is negated or not: the
+/// condition operator pages say each operator compares values *of its
+/// type*, and a value that is not one cannot satisfy the comparison.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>
+fn of_type(base: OpBase, value: &str, policy_side: bool) -> bool {
+    match base {
+        OpBase::NumericEquals
+        | OpBase::NumericLessThan
+        | OpBase::NumericLessThanEquals
+        | OpBase::NumericGreaterThan
+        | OpBase::NumericGreaterThanEquals => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+        OpBase::DateEquals
+        | OpBase::DateLessThan
+        | OpBase::DateLessThanEquals
+        | OpBase::DateGreaterThan
+        | OpBase::DateGreaterThanEquals => parse_date(value).is_some(),
+        OpBase::Bool => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+        OpBase::IpAddress => {
+            let v = value.trim();
+            match v.split_once('/') {
+                Some((net, bits)) if policy_side => {
+                    match (net.parse::<IpAddr>(), bits.parse::<u32>()) {
+                        (Ok(IpAddr::V4(_)), Ok(b)) => b <= 32,
+                        (Ok(IpAddr::V6(_)), Ok(b)) => b <= 128,
+                        _ => false,
+                    }
+                }
+                Some(_) => false,
+                None => v.parse::<IpAddr>().is_ok(),
+            }
+        }
+        OpBase::ArnEquals | OpBase::ArnLike => {
+            (policy_side && value == "*")
+                || (value.splitn(6, ':').count() == 6 && value.starts_with("arn"))
+        }
+        _ => true,
+    }
+}
+
+/// The value of type-checked operator `base` that is not of its type, if
+/// any (the request's values, then the policy's after substitution).
+pub fn wrong_type<'a>(
+    c: &'a Condition,
+    req: &'a Request,
+    version: PolicyVersion,
+) -> Option<String> {
+    let base = c.operator.base;
+    if matches!(
+        base,
+        OpBase::StringEquals
+            | OpBase::StringEqualsIgnoreCase
+            | OpBase::StringLike
+            | OpBase::BinaryEquals
+            | OpBase::Null
+    ) {
+        return None;
+    }
+    if let Some(rv) = req.values(&c.key).find(|rv| !of_type(base, rv, false)) {
+        return Some(format!("request value `{rv}` of {}", c.key));
+    }
+    c.values.iter().find_map(|pv| {
+        let pv = if version == PolicyVersion::V2012 && substitutes(base) {
+            substitute(pv, req)?.into_owned()
+        } else {
+            pv.clone()
+        };
+        (!of_type(base, &pv, true)).then(|| format!("policy value `{pv}` for {}", c.key))
+    })
+}
+
+/// Each condition value of `policy` that is not of the type its operator
+/// compares, read from the policy alone (values with variables are judged
+/// per request): `statement: value for key`.
+pub fn wrong_typed_values(policy: &Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, st) in policy.statements.iter().enumerate() {
+        for c in &st.conditions {
+            for v in c.values.iter().filter(|v| !v.contains("${")) {
+                if !of_type(c.operator.base, v, true) {
+                    out.push(format!(
+                        "statement {}: `{v}` for {} is not of the type {:?} compares",
+                        st.sid.clone().unwrap_or_else(|| format!("#{i}")),
+                        c.key,
+                        c.operator.base
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the statement holds a policy variable that cannot be resolved
+/// for `req` (its key is absent, or has several values, and there is no
+/// default), in `Resource`/`NotResource` or in a condition value that is
+/// substituted. "If AWS cannot resolve a variable, this might cause the
+/// entire statement to be invalid": ctmigrate takes it as invalid, so the
+/// statement applies to nothing, under negated operators and `NotResource`
+/// too.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>
+fn unresolvable(st: &Statement, req: &Request, version: PolicyVersion) -> bool {
+    if version != PolicyVersion::V2012 {
+        return false;
+    }
+    let (Matcher::Positive(resources) | Matcher::Negated(resources)) = &st.resources;
+    resources.iter().any(|p| substitute(p, req).is_none())
+        || st.conditions.iter().any(|c| {
+            substitutes(c.operator.base) && c.values.iter().any(|v| substitute(v, req).is_none())
+        })
+}
+
 /// Whether one request value matches one policy value under `base`.
 fn value_matches(
     base: OpBase,
@@ -386,15 +525,7 @@ fn value_matches(
     req: &Request,
     version: PolicyVersion,
 ) -> bool {
-    let variables = version == PolicyVersion::V2012
-        && matches!(
-            base,
-            OpBase::StringEquals
-                | OpBase::StringEqualsIgnoreCase
-                | OpBase::StringLike
-                | OpBase::ArnEquals
-                | OpBase::ArnLike
-        );
+    let variables = version == PolicyVersion::V2012 && substitutes(base);
     let policy_value: Cow<'_, str> = if variables {
         match substitute(policy, req) {
             Some(v) => v,
@@ -470,6 +601,10 @@ pub fn condition_holds(c: &Condition, req: &Request, version: PolicyVersion) -> 
             }
         });
     }
+    if !values.is_empty() && wrong_type(c, req, version).is_some() {
+        // A value of the wrong type: the condition does not match, negated or not.
+        return false;
+    }
     let matches_one = |rv: &str| {
         c.values
             .iter()
@@ -502,6 +637,7 @@ pub fn statement_applies(
     version: PolicyVersion,
 ) -> bool {
     action_matches(&st.actions, action_lower)
+        && !unresolvable(st, req, version)
         && resource_matches(&st.resources, req, version)
         && st
             .conditions

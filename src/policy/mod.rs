@@ -15,6 +15,7 @@ pub use duplicates::duplicate_key;
 pub use eval::{
     Class, ContextValue, Decision, Hit, Level, Prepared, Request, arn_match, classify_prepared,
     condition_holds, evaluate_policy, evaluate_scps, exempt_from_scps, glob, prepare,
+    wrong_typed_values,
 };
 pub use model::*;
 

@@ -171,7 +171,9 @@ impl Operator {
             "ArnNotEquals" => (OpBase::ArnEquals, true),
             "ArnLike" => (OpBase::ArnLike, false),
             "ArnNotLike" => (OpBase::ArnLike, true),
-            "Null" if !if_exists && qualifier == Qualifier::None => (OpBase::Null, false),
+            // A set qualifier on Null changes nothing: it still checks presence
+            // (reference_policies_condition-single-vs-multi-valued-context-keys.html).
+            "Null" if !if_exists => (OpBase::Null, false),
             _ => return None,
         };
         Some(Operator {

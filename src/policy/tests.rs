@@ -535,6 +535,154 @@ fn policy_variables() {
     assert!(evaluate_policy(&home, &blue).0.is_none());
 }
 
+const VARIABLES: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html";
+
+// reference_policies_variables.html: "If AWS cannot resolve a variable, this might cause the
+// entire statement to be invalid." ctmigrate takes the statement as invalid: it applies to
+// nothing, whatever the operator's negation, in Resource and NotResource too.
+#[test]
+fn an_unresolvable_variable_makes_the_statement_apply_to_nothing() {
+    let r = req().with("k", "anything");
+    for op in [
+        "StringNotEquals",
+        "StringNotLike",
+        "ArnNotLike",
+        "StringNotEqualsIgnoreCase",
+    ] {
+        assert!(
+            !holds(op, "k", json!("${aws:PrincipalTag/missing}"), &r),
+            "{op} with an unresolvable variable ({VARIABLES})"
+        );
+    }
+    // With a default it resolves, and the negated operator works as usual.
+    assert!(holds(
+        "StringNotEquals",
+        "k",
+        json!("${aws:PrincipalTag/missing, 'other'}"),
+        &r
+    ));
+    // NotResource with an unresolvable variable: the statement is invalid, not "every resource".
+    let not_resource = parse_policy("t", r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::bucket/${aws:PrincipalTag/missing}/*"}}"#).unwrap();
+    assert!(
+        evaluate_policy(&not_resource, &r).0.is_none(),
+        "{VARIABLES}"
+    );
+    let resource = parse_policy("t", r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::bucket/${aws:PrincipalTag/missing}/*"}}"#).unwrap();
+    assert!(evaluate_policy(&resource, &r).0.is_none(), "{VARIABLES}");
+    // Once the tag is there, both resolve.
+    let tagged = r.clone().with("aws:PrincipalTag/missing", "x");
+    assert!(evaluate_policy(&not_resource, &tagged).0.is_some());
+    // Variables inside Bool values are substituted like any string.
+    let secure = req()
+        .with("aws:SecureTransport", "false")
+        .with("aws:PrincipalTag/wants", "false");
+    assert!(holds(
+        "Bool",
+        "aws:SecureTransport",
+        json!("${aws:PrincipalTag/wants}"),
+        &secure
+    ));
+    assert!(!holds(
+        "Bool",
+        "aws:SecureTransport",
+        json!("${aws:PrincipalTag/absent}"),
+        &secure
+    ));
+}
+
+// reference_policies_elements_condition_operators.html: each operator compares values of its
+// type (numbers, dates, IP addresses or CIDR blocks, ARNs, true/false). A value that is not of
+// that type, in the policy or the request, cannot satisfy the comparison: the condition does
+// not match, negated operators included.
+#[test]
+fn a_value_of_the_wrong_type_never_matches_negated_or_not() {
+    let r = req()
+        .with("s3:max-keys", "ten")
+        .with("aws:CurrentTime", "yesterday")
+        .with("aws:SourceIp", "not-an-ip")
+        .with("aws:SecureTransport", "maybe")
+        .with("aws:SourceArn", "not-an-arn");
+    for (op, key, value) in [
+        ("NumericNotEquals", "s3:max-keys", json!("10")),
+        ("NumericLessThan", "s3:max-keys", json!("10")),
+        (
+            "DateNotEquals",
+            "aws:CurrentTime",
+            json!("2020-01-01T00:00:00Z"),
+        ),
+        ("NotIpAddress", "aws:SourceIp", json!("203.0.113.0/24")),
+        ("IpAddress", "aws:SourceIp", json!("203.0.113.0/24")),
+        ("Bool", "aws:SecureTransport", json!("true")),
+        ("ArnNotLike", "aws:SourceArn", json!("arn:aws:s3:::*")),
+        ("ArnNotEquals", "aws:SourceArn", json!("arn:aws:s3:::b")),
+    ] {
+        assert!(
+            !holds(op, key, value, &r),
+            "{op} on a request value of the wrong type ({OPERATORS})"
+        );
+    }
+    let good = req()
+        .with("s3:max-keys", "5")
+        .with("aws:SourceIp", "198.51.100.7")
+        .with("aws:SecureTransport", "true");
+    for (op, key, value) in [
+        ("NumericNotEquals", "s3:max-keys", json!("ten")),
+        ("NotIpAddress", "aws:SourceIp", json!("203.0.113.0/99")),
+        ("NotIpAddress", "aws:SourceIp", json!("somewhere")),
+        ("Bool", "aws:SecureTransport", json!("yes")),
+    ] {
+        assert!(
+            !holds(op, key, value, &good),
+            "{op} with a policy value of the wrong type ({OPERATORS})"
+        );
+    }
+    // The same operators with well-typed values still decide as before.
+    assert!(holds("NumericNotEquals", "s3:max-keys", json!("10"), &good));
+    assert!(holds(
+        "NotIpAddress",
+        "aws:SourceIp",
+        json!("203.0.113.0/24"),
+        &good
+    ));
+    // And the evaluator names the value.
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"NumericLessThan": {"s3:max-keys": "ten"}}}]});
+    let p = parse_value("t", &doc).unwrap();
+    let c = &p.statements[0].conditions[0];
+    assert_eq!(
+        eval::wrong_type(c, &good, p.version).as_deref(),
+        Some("policy value `ten` for s3:max-keys")
+    );
+    // Read from the policy alone, for the plan's warning about customer SCPs.
+    assert_eq!(
+        wrong_typed_values(&p),
+        vec![
+            "statement #0: `ten` for s3:max-keys is not of the type NumericLessThan compares"
+                .to_string()
+        ]
+    );
+}
+
+// reference_policies_condition-single-vs-multi-valued-context-keys.html and the Null operator
+// (reference_policies_elements_condition_operators.html#Conditions_Null): a set qualifier with
+// Null checks presence exactly as Null does; it is not an error.
+#[test]
+fn set_qualifiers_with_null_behave_as_null() {
+    let r = req().with_multi("aws:TagKeys", &["a", "b"]);
+    for op in ["ForAllValues:Null", "ForAnyValue:Null", "Null"] {
+        assert!(
+            holds(op, "aws:TagKeys", json!("false"), &r),
+            "{op}: present"
+        );
+        assert!(
+            !holds(op, "aws:TagKeys", json!("true"), &r),
+            "{op}: present"
+        );
+        assert!(holds(op, "aws:Absent", json!("true"), &r), "{op}: absent");
+    }
+}
+
 // reference_policies_elements_action.html: actions are case-insensitive, wildcards allowed.
 // reference_policies_elements_notaction.html
 #[test]

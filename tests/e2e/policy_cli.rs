@@ -429,3 +429,24 @@ fn bad_cases_files() {
         "{line}"
     );
 }
+
+/// issue 17: a condition value of the wrong type never matches, negated or
+/// not, and `policy eval` names it.
+#[test]
+fn a_wrong_typed_value_is_named_and_never_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("typed.json"),
+        r#"[{"name":"typed","policies":[{"Version":"2012-10-17","Statement":[{"Sid":"Keys","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericNotEquals":{"s3:max-keys":"ten"}}}]}],"request":{"principal":"arn:aws:iam::111122223333:role/r","account":"111122223333","action":"s3:ListBucket","resource":"*","context":{"s3:max-keys":"5"}}}]"#,
+    )
+    .unwrap();
+    let Ran { stdout: out, .. } =
+        run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "typed.json"])).expect_exit(0);
+    let line: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["decision"], "ImplicitDeny", "{line}");
+    assert_eq!(
+        line["invalid_values"][0],
+        "policies[0] statement Keys: policy value `ten` for s3:max-keys is not of the type NumericEquals compares",
+        "{line}"
+    );
+}

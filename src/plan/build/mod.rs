@@ -168,6 +168,19 @@ pub fn build(req: PlanRequest<'_>) -> Result<Plan, InputError> {
         targets::plan(s, &report, &inputs, &allowed, &ex, existing, &mut notes);
     let differences = ex.differences;
 
+    // Customer SCPs with condition values of the wrong type: such a
+    // condition never matches, in the proof as (presumably) in AWS.
+    for (id, p) in &s.policies {
+        if let Ok(parsed) = crate::policy::parse_policy(&p.summary.name, &p.content) {
+            for what in crate::policy::wrong_typed_values(&parsed) {
+                notes.warnings.push(format!(
+                    "SCP {} ({id}), {what}: such a condition never matches, and the proof counts it so; AWS may reject or ignore the policy, so fix the value",
+                    p.summary.name
+                ));
+            }
+        }
+    }
+
     // Nested OUs with their own PV.1 that keeps Bedrock out.
     for e in &report.pv1.enablements {
         if e.ou_path.contains('/')
