@@ -465,9 +465,9 @@ pub struct PolicyArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Evaluate a JSON array of cases; prints one JSON line per case.
+    /// Evaluate cases (a JSON array, or JSON Lines with one case per line), streamed: one JSON line out per case as it is decided.
     #[command(
-        after_help = "Case format (unknown fields are ignored):\n  {\"name\": \"...\",\n   \"policies\": [<policy document>, ...]                         one level, or\n   \"levels\": [{\"target\": \"r-root\", \"policies\": [...]}, ...],    root first\n   \"management_account\": \"111111111111\",                       optional\n   \"request\": {\"principal\": \"<ARN>\", \"account\": \"<12 digits>\", \"action\": \"svc:Action\",\n               \"resource\": \"<ARN or *>\", \"context\": {\"aws:RequestedRegion\": \"us-east-2\", \"aws:CalledVia\": [\"a\", \"b\"]}}}\nA string in context is single-valued, a list multi-valued.\nOutput: {\"name\": ..., \"decision\": \"Allow\"|\"ExplicitDeny\"|\"ImplicitDeny\"|\"Error\", \"by\": [...]}\nExit: 0, or 1 when a case is an Error; 65 when the file is not a JSON array."
+        after_help = "Case format (unknown fields are ignored):\n  {\"name\": \"...\",\n   \"policies\": [<policy document>, ...]                         one level, or\n   \"levels\": [{\"target\": \"r-root\", \"policies\": [...]}, ...],    root first\n   \"management_account\": \"111111111111\",                       optional\n   \"request\": {\"principal\": \"<ARN>\", \"account\": \"<12 digits>\", \"action\": \"svc:Action\",\n               \"resource\": \"<ARN or *>\", \"context\": {\"aws:RequestedRegion\": \"us-east-2\", \"aws:CalledVia\": [\"a\", \"b\"]}}}\nA string in context is single-valued, a list multi-valued.\nOutput: {\"name\": ..., \"decision\": \"Allow\"|\"ExplicitDeny\"|\"ImplicitDeny\"|\"Error\", \"by\": [...]},\n  with \"invalid_values\" naming condition values of the wrong type (such a condition never matches).\nExit: 0, or 1 when a case is an Error; 65 when the input is neither a JSON array nor JSON Lines\n(after the lines of the cases before the fault)."
     )]
     Eval {
         /// The cases file, or - for standard input.

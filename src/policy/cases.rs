@@ -146,30 +146,142 @@ fn run_case(case: &Value) -> Result<(Decision, Vec<String>), CaseError> {
 
 /// Runs `policy eval` cases: one JSON object out per case, in order.
 pub fn run_cases(input: &str) -> Result<Vec<Value>, CaseError> {
-    let cases: Value = serde_json::from_str(input).map_err(|e| format!("not valid JSON: {e}"))?;
-    if let Some(dup) = super::duplicate_key(input) {
-        return Err(format!("{dup}; a JSON parser would keep only one of them").into());
-    }
-    let cases = cases
-        .as_array()
-        .ok_or("the cases file must be a JSON array of cases")?;
-    Ok(cases
-        .iter()
-        .enumerate()
-        .map(|(i, case)| {
-            let name = case.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("case {i}"));
-            let (mut line, invalid) = match run_case(case) {
-                Ok((Decision::Allow { by }, invalid)) => (json!({"name": name, "decision": "Allow", "by": by}), invalid),
-                Ok((Decision::ExplicitDeny { by }, invalid)) => {
-                    (json!({"name": name, "decision": "ExplicitDeny", "by": by.iter().map(|h| h.to_string()).collect::<Vec<_>>()}), invalid)
-                }
-                Ok((Decision::ImplicitDeny { level }, invalid)) => (json!({"name": name, "decision": "ImplicitDeny", "by": [level]}), invalid),
-                Err(message) => (json!({"name": name, "decision": "Error", "by": [], "error": message.to_string()}), Vec::new()),
-            };
-            if !invalid.is_empty() {
-                line["invalid_values"] = json!(invalid);
+    let mut lines = Vec::new();
+    stream_cases(input.as_bytes(), &mut |line| lines.push(line))?;
+    Ok(lines)
+}
+
+/// Runs `policy eval` cases as they are read from `input`, a JSON array of
+/// cases or JSON Lines (one case per line): `each` gets one object per case,
+/// in order, so that memory holds one case at a time whatever the input's
+/// size. Returns how many cases there were. A case that cannot be read is
+/// an `Error` line; input that is neither form is an error after the cases
+/// before it.
+pub fn stream_cases(
+    mut input: impl std::io::BufRead,
+    each: &mut dyn FnMut(Value),
+) -> Result<usize, CaseError> {
+    let first = loop {
+        let buf = input
+            .fill_buf()
+            .map_err(|e| format!("cannot read the cases: {e}"))?;
+        if buf.is_empty() {
+            break None;
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                input.consume(i);
+                break Some(b);
             }
-            line
-        })
-        .collect())
+            None => {
+                let n = buf.len();
+                input.consume(n);
+            }
+        }
+    };
+    match first {
+        Some(b'[') => stream_array(input, each),
+        Some(b'{') => stream_lines(input, each),
+        None => Err("the cases file is empty: give a JSON array of cases, or JSON Lines with one case per line".into()),
+        Some(_) => Err("the cases file must be a JSON array of cases, or JSON Lines with one case per line".into()),
+    }
+}
+
+/// The elements of a JSON array, each handed on as its raw text.
+struct Elements<'a> {
+    each: &'a mut dyn FnMut(Value),
+    count: usize,
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of cases")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            (self.each)(case_line(self.count, raw.get()));
+            self.count += 1;
+        }
+        Ok(())
+    }
+}
+
+fn stream_array(
+    input: impl std::io::BufRead,
+    each: &mut dyn FnMut(Value),
+) -> Result<usize, CaseError> {
+    use serde::Deserializer as _;
+    let mut elements = Elements { each, count: 0 };
+    let mut de = serde_json::Deserializer::from_reader(input);
+    de.deserialize_seq(&mut elements)
+        .and_then(|()| de.end())
+        .map_err(|e| format!("not a valid JSON array after case {}: {e}", elements.count))?;
+    Ok(elements.count)
+}
+
+fn stream_lines(
+    mut input: impl std::io::BufRead,
+    each: &mut dyn FnMut(Value),
+) -> Result<usize, CaseError> {
+    let mut line = String::new();
+    let mut count = 0;
+    let mut number = 0;
+    loop {
+        line.clear();
+        number += 1;
+        match input.read_line(&mut line) {
+            Ok(0) => return Ok(count),
+            Ok(_) => {}
+            Err(e) => return Err(format!("line {number} cannot be read: {e}").into()),
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        each(case_line(count, line.trim_end()));
+        count += 1;
+    }
+}
+
+/// The output object of the case whose JSON text is `text` (case `i`).
+fn case_line(i: usize, text: &str) -> Value {
+    let unnamed = format!("case {i}");
+    let error = |name: String, message: String| json!({"name": name, "decision": "Error", "by": [], "error": message});
+    let case: Value = match serde_json::from_str(text) {
+        Ok(c) => c,
+        Err(e) => return error(unnamed, format!("not valid JSON: {e}")),
+    };
+    let name = case
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or(unnamed);
+    if let Some(dup) = super::duplicate_key(text) {
+        return error(
+            name,
+            format!("{dup}; a JSON parser would keep only one of them"),
+        );
+    }
+    let (mut line, invalid) = match run_case(&case) {
+        Ok((Decision::Allow { by }, invalid)) => (
+            json!({"name": name, "decision": "Allow", "by": by}),
+            invalid,
+        ),
+        Ok((Decision::ExplicitDeny { by }, invalid)) => (
+            json!({"name": name, "decision": "ExplicitDeny", "by": by.iter().map(|h| h.to_string()).collect::<Vec<_>>()}),
+            invalid,
+        ),
+        Ok((Decision::ImplicitDeny { level }, invalid)) => (
+            json!({"name": name, "decision": "ImplicitDeny", "by": [level]}),
+            invalid,
+        ),
+        Err(message) => (error(name, message.to_string()), Vec::new()),
+    };
+    if !invalid.is_empty() {
+        line["invalid_values"] = json!(invalid);
+    }
+    line
 }

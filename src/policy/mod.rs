@@ -34,7 +34,7 @@ pub enum ScpError {
     #[error("SCP {0} is attached but was not read")]
     NotRead(String),
 }
-pub use cases::{CaseError, run_cases};
+pub use cases::{CaseError, run_cases, stream_cases};
 pub use parse::{ParseError, parse_policy, parse_value};
 
 #[cfg(test)]

@@ -803,7 +803,33 @@ fn cases_runner_reports_errors_and_goes_on() {
     );
     assert_eq!(out[2]["decision"], "ImplicitDeny");
     assert_eq!(out[2]["by"], json!(["ou-x"]));
-    assert!(run_cases("{}").is_err());
+    // Neither an array nor JSON Lines of objects.
+    assert!(run_cases("\"cases\"").is_err());
+    assert!(run_cases("  ").is_err());
+    // JSON Lines: one case per line, blank lines skipped; a bad line is an Error case.
+    let lines = run_cases(&format!(
+        "{}\n\n{{not json\n{}\n",
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(cases).unwrap()[0])
+            .unwrap(),
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(cases).unwrap()[2])
+            .unwrap()
+    ))
+    .unwrap();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["decision"], "Allow");
+    assert_eq!(lines[1]["decision"], "Error");
+    assert_eq!(lines[1]["name"], "case 1");
+    assert_eq!(lines[2]["decision"], "ImplicitDeny");
+    // An array broken after its first case: that case is decided, then the error.
+    let mut seen = Vec::new();
+    let broken = format!(
+        "[{},{{\"name\":",
+        &cases
+            [cases.find('{').unwrap()..cases.find("},\n      {\"name\": \"broken\"").unwrap() + 1]
+    );
+    let err = stream_cases(broken.as_bytes(), &mut |l| seen.push(l)).unwrap_err();
+    assert_eq!(seen.len(), 1, "{broken}");
+    assert!(err.to_string().contains("after case 1"), "{err}");
 }
 
 #[test]

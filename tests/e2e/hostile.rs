@@ -267,9 +267,12 @@ fn corpus() -> Vec<Case> {
             answers(json!({"inference_profiles": ["us"], "permitted_accounts": ["666666666667"], "companion_mode": "lenient"})),
         ),
         // Policy eval cases.
-        case("cases deeply nested", &[], &[65], "c.json").file("c.json", nested(100_000)),
+        case("cases deeply nested", &[], &[1], "recursion limit").file("c.json", nested(100_000)),
         case("cases invalid UTF-8", &[], &[65], "c.json").file("c.json", vec![b'[', 0xff, b']']),
-        case("cases not an array", &[], &[65], "c.json").file("c.json", "{}"),
+        case("cases neither an array nor JSON Lines", &[], &[65], "c.json")
+            .file("c.json", "\"cases\""),
+        case("cases: an object without a request", &[], &[1], "no `request`")
+            .file("c.json", "{}"),
         case("policy with an unknown operator", &[], &[1], "StringSortOfEquals").file(
             "c.json",
             policy_case(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
@@ -279,11 +282,11 @@ fn corpus() -> Vec<Case> {
             "c.json",
             policy_case(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "x".repeat(10 * 1024 * 1024), "Resource": "*"}]})),
         ),
-        case("policy with duplicate keys", &[], &[1, 65], "c.json").file(
+        case("policy with duplicate keys", &[], &[1], "appears twice").file(
             "c.json",
             br#"[{"name":"dup","policies":[{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Effect":"Allow","Action":"*","Resource":"*"}]}],"request":{"principal":"arn:aws:iam::111122223333:role/r","account":"111122223333","action":"s3:GetObject","resource":"*","context":{}}}]"#.to_vec(),
         ),
-        case("policy deeply nested", &[], &[1, 65], "c.json").file(
+        case("policy deeply nested", &[], &[1], "recursion limit").file(
             "c.json",
             format!(
                 r#"[{{"name":"deep","policies":[{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":{},"Resource":"*"}}]}}],"request":{{"action":"s3:GetObject"}}}}]"#,

@@ -394,13 +394,18 @@ fn control_tower_scps_and_each_companion_mode() {
 #[test]
 fn bad_cases_files() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("obj.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("obj.json"), "\"cases\"").unwrap();
     let Ran { stderr: err, .. } =
         run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "obj.json"])).expect_exit(65);
     assert!(
-        err.contains("cases file `obj.json` is not usable: the cases file must be a JSON array"),
+        err.contains("cases file `obj.json` is not usable: the cases file must be a JSON array of cases, or JSON Lines"),
         "{err}"
     );
+    // One object is JSON Lines with one case: here a case without a request.
+    std::fs::write(dir.path().join("one.jsonl"), "{}").unwrap();
+    let Ran { stdout: out, .. } =
+        run(ctmigrate(dir.path()).args(["policy", "eval", "--cases", "one.jsonl"])).expect_exit(1);
+    assert!(out.contains("the case has no `request`"), "{out}");
     let Ran {
         code,
         stdout: _,
