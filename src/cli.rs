@@ -227,6 +227,9 @@ pub struct RollbackArgs {
     /// Undo back to this checkpoint (a stage id, e.g. `companion`); default: everything.
     #[arg(long, value_name = "CHECKPOINT")]
     pub to: Option<String>,
+    /// Also undo what the plan's steps found already in place without ctmigrate's tags (made by another admin or a pipeline); without it they are left and named.
+    #[arg(long)]
+    pub include_unowned: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -143,13 +143,13 @@ pub fn of(
                 ErrorKind::Changed,
                 format!(
                     "rollback incomplete: everything ctmigrate made is undone{}, but {} effect(s) of the plan that ctmigrate did not make stay in place (journal {j})",
-                    to.map(|t| format!(" back to checkpoint `{t}`")).unwrap_or_default(),
+                    to.as_ref().map(|t| format!(" back to checkpoint `{t}`")).unwrap_or_default(),
                     left.len()
                 ),
             )
             .hint(format!(
-                "they carry no managed-by=ctmigrate tag, so another admin or a pipeline made them; remove each one named above yourself if it should go, or keep it; `{}` shows the live state",
-                next.status()
+                "they carry no managed-by=ctmigrate tag, so another admin or a pipeline made them; keep them, or, if they should go too, undo them with: {}",
+                next.rollback_unowned(to.as_deref())
             ));
             e.causes = left;
             Err(e)

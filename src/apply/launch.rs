@@ -197,7 +197,30 @@ pub async fn rollback(
     if let Some(rb) = &progress.rollback
         && rb.finished
         && rb.to == to
+        && (rb.left.is_empty() || !req.options.include_unowned)
     {
+        if !rb.left.is_empty() {
+            // Finished, but it left what ctmigrate did not make: say so
+            // again, with the command that undoes those too.
+            let next = Next::new(
+                &progress
+                    .started
+                    .as_ref()
+                    .map(|s| s.connection.clone())
+                    .unwrap_or_default(),
+                &journal_path.display().to_string(),
+                settings.terminals.stdin,
+            );
+            return conclusion::of(
+                Outcome::RolledBack {
+                    to: to.clone(),
+                    left: rb.left.clone(),
+                },
+                &Direction::Rollback(to),
+                &plan,
+                &next,
+            );
+        }
         return Ok(Conclusion::done(
             "Rolled back",
             "this rollback has already finished; nothing to do".into(),

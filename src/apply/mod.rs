@@ -83,6 +83,10 @@ pub struct Options {
     /// Shortest interval between polls of an operation (see [`poll_interval`]).
     pub poll_initial: Duration,
     pub poll_max: Duration,
+    /// Rollback only: also undo the effects the forward run found in place
+    /// without ctmigrate's tags (those a rollback leaves and names), because
+    /// the person has said they should go.
+    pub include_unowned: bool,
 }
 
 impl Default for Options {
@@ -93,6 +97,7 @@ impl Default for Options {
             window_end: None,
             poll_initial: Duration::from_millis(250),
             poll_max: Duration::from_secs(15),
+            include_unowned: false,
         }
     }
 }

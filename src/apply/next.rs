@@ -73,6 +73,19 @@ impl Next {
         self.run("rollback")
     }
 
+    /// `rollback` (back to checkpoint `to`) that also undoes the effects a
+    /// rollback left because they carry no ctmigrate tags, ready to run.
+    pub fn rollback_unowned(&self, to: Option<&str>) -> String {
+        format!(
+            "{} rollback --journal {}{} --include-unowned{}",
+            self.me,
+            self.journal,
+            to.map(|t| format!(" --to {}", shell_word(t)))
+                .unwrap_or_default(),
+            if self.yes { " --yes" } else { "" }
+        )
+    }
+
     /// `status` of this journal (read only: never `--yes`).
     pub fn status(&self) -> String {
         format!("{} status --journal {}", self.me, self.journal)
@@ -165,5 +178,9 @@ mod tests {
             "ctmigrate --profile admin rollback --journal j.jsonl"
         );
         assert_eq!(n.console_on_sandbox(true), None);
+        assert_eq!(
+            n.rollback_unowned(Some("companion")),
+            "ctmigrate --profile admin rollback --journal j.jsonl --to companion --include-unowned"
+        );
     }
 }

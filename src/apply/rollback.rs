@@ -79,6 +79,10 @@ where
                     // carries ctmigrate's tags; otherwise left and named.
                     match self.skipped_effect(s, &progress).await? {
                         Effect::Ours => steps.push((s, p.order)),
+                        // The person asked for these to go too.
+                        Effect::Theirs(_) if self.options.include_unowned => {
+                            steps.push((s, p.order))
+                        }
                         Effect::Theirs(what) => left.push(what),
                         Effect::Absent => {}
                     }
@@ -205,8 +209,8 @@ where
                         Effect::Ours
                     }
                     Some(p) => Effect::Theirs(format!(
-                        "{}: policy {} ({}) is attached to {} and carries no managed-by=ctmigrate tag; detach it yourself if it should go: aws organizations detach-policy --policy-id {} --target-id {}",
-                        step.id, p.name, p.id, a.target_id, p.id, a.target_id
+                        "{}: policy {} ({}) is attached to {} and carries no managed-by=ctmigrate tag",
+                        step.id, p.name, p.id, a.target_id
                     )),
                 }
             }
@@ -220,24 +224,16 @@ where
                     Effect::Ours
                 }
                 Some(found) => Effect::Theirs(format!(
-                    "{}: CT.MULTISERVICE.PV.1 on {} ({}) was enabled by someone else (no managed-by=ctmigrate tag); disable it yourself if it should go: aws controltower disable-control --enabled-control-identifier {}",
-                    step.id, c.target_identifier, found.arn, found.arn
+                    "{}: CT.MULTISERVICE.PV.1 on {} ({}) was enabled by someone else (no managed-by=ctmigrate tag)",
+                    step.id, c.target_identifier, found.arn
                 )),
             },
             // Updates and removals found done: ctmigrate cannot tell who did
             // them, so it undoes nothing it cannot prove is its own.
             _ => match self.observe(&action).await? {
                 Observed::Done(_) => Effect::Theirs(format!(
-                    "{}: `{}` was found done when the run reached it; ctmigrate cannot tell who did it, so its undo is left to you: {}",
-                    step.id,
-                    step.title,
-                    step.inverse
-                        .as_ref()
-                        .map(|i| {
-                            let call = i.to_call();
-                            format!("{}:{} {}", call.service, call.operation, call.input)
-                        })
-                        .unwrap_or_default()
+                    "{}: `{}` was found done when the run reached it; ctmigrate cannot tell who did it",
+                    step.id, step.title
                 )),
                 _ => Effect::Absent,
             },

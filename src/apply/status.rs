@@ -340,10 +340,10 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive:
     let next_action = match phase {
         Phase::RolledBack => match progress.rollback.as_ref().map(|r| &r.left) {
             Some(left) if !left.is_empty() => format!(
-                "the rollback left {} effect(s) ctmigrate did not make; remove them yourself if they should go: {}; then: {}",
+                "the rollback left {} effect(s) ctmigrate did not make: {}; keep them, or undo them too with: {}",
                 left.len(),
                 left.join("; "),
-                n.again_after_rollback(progress)
+                n.rollback_unowned(progress.rollback.as_ref().and_then(|r| r.to.as_deref()))
             ),
             _ => format!(
                 "nothing is in progress; {}",

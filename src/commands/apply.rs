@@ -117,7 +117,8 @@ pub async fn rollback(
     args: &RollbackArgs,
     out: &Output,
 ) -> Result<Exit, Error> {
-    let req = request(settings, &args.run)?;
+    let mut req = request(settings, &args.run)?;
+    req.options.include_unowned = args.include_unowned;
     let c = launch::rollback(settings, out, &args.journal, args.to.clone(), req).await?;
     Ok(conclude(c, out))
 }

@@ -217,10 +217,19 @@ fn defect_2_rollback_leaves_and_names_a_pv1_that_ctmigrate_did_not_make() {
     assert_eq!(rb.code, 5, "{}\n{}", rb.stdout, rb.stderr);
     assert!(rb.stderr.contains("rollback incomplete"), "{}", rb.stderr);
     assert!(
-        rb.stderr.contains(&format!(
-            "aws controltower disable-control --enabled-control-identifier {foreign}"
-        )),
-        "the PV.1 left is named with its fix: {}",
+        rb.stderr.contains(&foreign),
+        "the PV.1 left is named: {}",
+        rb.stderr
+    );
+    // The way out is a complete command in the user's mode (the sandbox
+    // here), not an AWS CLI line that cannot reach it.
+    let undo_too = printed_command(&rb.stderr, "undo them with: ");
+    assert_eq!(
+        undo_too,
+        format!(
+            "ctmigrate --sandbox --sandbox-dir sb rollback --journal {JOURNAL} --include-unowned --yes"
+        ),
+        "{}",
         rb.stderr
     );
     // Everything else is back as before; only that PV.1 stays.
@@ -259,4 +268,16 @@ fn defect_2_rollback_leaves_and_names_a_pv1_that_ctmigrate_did_not_make() {
         "{}",
         st.stdout
     );
+    assert!(st.stdout.contains(&undo_too), "{}", st.stdout);
+    // Running the same rollback again says the same, and changes nothing.
+    let again = run(&mut cli(d, &["rollback", "--journal", JOURNAL, "--yes"]));
+    assert_eq!(again.code, 5, "{}\n{}", again.stdout, again.stderr);
+    assert!(again.stderr.contains(&undo_too), "{}", again.stderr);
+    assert_eq!(normalised(d), after);
+    // The printed command undoes it too: the organization is back as before.
+    run(&mut shell(d, &undo_too)).expect_success();
+    assert_eq!(normalised(d), *before);
+    assert_always_covered(d, "someone else's PV.1, rollback --include-unowned");
+    let done = run(&mut cli(d, &["status", "--journal", JOURNAL]));
+    assert!(!done.stdout.contains(&foreign), "{}", done.stdout);
 }
