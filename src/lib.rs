@@ -50,6 +50,8 @@
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
 //! - [`interrupt`]: the one handler for Ctrl-C and SIGTERM: exit 130 while
 //!   nothing changes, stop at a checkpoint while a run changes things.
+//! - [`crash`]: death on demand for the crash harness (test builds only):
+//!   SIGKILL at a named HTTP request or in the middle of a journal line.
 //! - [`error`]: the error type, one conversion per lower error, and the
 //!   exit codes (docs/exit-codes.md).
 //! - [`sandbox`]: its own room. An emulator of Control Tower, Control
@@ -61,6 +63,7 @@ pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod crash;
 pub mod detect;
 pub mod discover;
 pub mod error;

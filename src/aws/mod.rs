@@ -14,6 +14,7 @@ mod bedrock;
 mod catalog;
 mod controltower;
 mod error;
+mod killing_http;
 mod organizations;
 mod paginate;
 mod sts;
@@ -106,6 +107,7 @@ impl Aws {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
             .build_https();
+        let http = killing_http::wrap(http);
         let attempts = if opts.max_attempts == 0 {
             5
         } else {

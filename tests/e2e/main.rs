@@ -7,6 +7,7 @@ mod apply_cli;
 mod bedrock_paths;
 mod common;
 mod concurrent;
+mod crash_random;
 mod crash_rollback;
 mod detect_cli;
 mod explain_cli;

@@ -40,6 +40,8 @@ pub const FAIL_AFTER_ENV: &str = "CTMIGRATE_TEST_FAIL_JOURNAL_AFTER_RECORD";
 struct Hooks {
     abort_after: Option<u64>,
     fail_after: Option<u64>,
+    /// Tear this record: write this percentage of it, then die.
+    tear: Option<(u64, u8)>,
 }
 
 impl Hooks {
@@ -49,6 +51,7 @@ impl Hooks {
         Hooks {
             abort_after: n(ABORT_AFTER_ENV),
             fail_after: n(FAIL_AFTER_ENV),
+            tear: crate::crash::tear_record(),
         }
     }
 
@@ -532,6 +535,17 @@ impl Journal {
         self.hooks
             .before_write(record.seq)
             .map_err(io(&self.path))?;
+        if let Some((seq, percent)) = self.hooks.tear
+            && seq == record.seq
+        {
+            // The crash harness: a torn last line, durable, then death.
+            let cut = (line.len() * usize::from(percent) / 100).clamp(1, line.len() - 1);
+            self.file
+                .write_all(&line.as_bytes()[..cut])
+                .map_err(io(&self.path))?;
+            self.file.sync_data().map_err(io(&self.path))?;
+            crate::crash::die();
+        }
         self.file
             .write_all(line.as_bytes())
             .map_err(io(&self.path))?;
