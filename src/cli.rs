@@ -172,6 +172,38 @@ pub enum Command {
     Status(StatusArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
+    /// Print the least-privilege IAM identity policy for running ctmigrate (JSON).
+    IamPolicy(IamPolicyArgs),
+    /// Print a shell completion script, e.g. `ctmigrate completions bash > /etc/bash_completion.d/ctmigrate`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `ctmigrate man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The actions are exactly those ctmigrate calls (a test keeps them equal to the code).\nWith the global --member-role NAME, sts:AssumeRole on that role is added.\nAttach it to the identity you run ctmigrate as, in the management account."
+)]
+pub struct IamPolicyArgs {
+    /// Whose policy: `operator`, the identity that runs ctmigrate.
+    #[arg(long = "for", value_enum, value_name = "WHO")]
+    pub for_whom: PolicyFor,
+    /// Only what detect, plan, check, simulate, explain and status need: no changes.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFor {
+    /// The identity that runs ctmigrate in the management account.
+    Operator,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// How a run (apply, resume, rollback) proceeds.

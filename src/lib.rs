@@ -30,6 +30,8 @@
 //!   guardrails, Data Automation): what each needs exempted and how it is
 //!   fenced, the documented profile catalogs, and what an account's
 //!   discovered use needs (pure).
+//! - [`iam`]: exact IAM identity policies: the operator's, made from the
+//!   table of actions the aws adapters call (pure).
 //! - [`detect`]: the `detect` report, computed from a snapshot (pure).
 //! - [`check`]: the day-two audit of a migrated organization against the
 //!   last plan's decisions, computed from a snapshot (pure).
@@ -45,6 +47,8 @@
 //! - [`wizard`]: the guided session: its choices (pure), the one
 //!   [`wizard::Prompter`] every question goes through (terminal, answers
 //!   file, recorder), and its flow (`wizard::session`).
+//! - [`reference`]: shell completions and the man page, generated from
+//!   the clap definitions (pure).
 //! - [`regions`]: Region facts (commercial Regions, name shape).
 //! - [`fs`]: atomic, private writes of the files ctmigrate leaves behind.
 //! - [`output`]: every byte written to the terminal, and the one error renderer.
@@ -69,12 +73,14 @@ pub mod discover;
 pub mod error;
 pub mod explain;
 pub mod fs;
+pub mod iam;
 pub mod interrupt;
 pub mod model;
 pub mod output;
 pub mod paths;
 pub mod plan;
 pub mod policy;
+pub mod reference;
 pub mod regions;
 pub mod sandbox;
 pub mod session;

@@ -10,6 +10,7 @@
 //! Region, and a missing Region is an error for the caller to explain.
 //! It must not decide anything: no planning, no policy evaluation, no output.
 
+mod actions;
 mod bedrock;
 mod catalog;
 mod controltower;
@@ -29,6 +30,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::Credentials;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
+pub use actions::{ACTIONS, ApiAction, TAG_ON_CREATE};
 pub use error::{AwsError, AwsErrorKind};
 pub use throttle::backoff;
 

@@ -7,8 +7,10 @@ mod apply;
 mod check;
 mod detect;
 mod explain;
+mod iam;
 mod plan;
 mod policy;
+mod reference;
 mod sandbox;
 mod show;
 mod simulate;
@@ -67,5 +69,8 @@ pub async fn dispatch(
         Command::Rollback(args) => apply::rollback(settings, &args, out).await,
         Command::Status(args) => apply::status(settings, &args, out).await,
         Command::Sandbox(args) => sandbox::run(settings, args, out).await,
+        Command::IamPolicy(args) => iam::run(settings, &args, out),
+        Command::Completions(args) => reference::completions(&args, out),
+        Command::Man => reference::man(out),
     }
 }

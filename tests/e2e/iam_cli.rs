@@ -1,0 +1,147 @@
+//! `iam-policy --for operator`: the policy grants every request ctmigrate
+//! sends in a whole migration (read through the sandbox's request log), and
+//! the read-only policy every request of the reading commands. The unit
+//! test beside `src/aws/actions.rs` keeps the policy equal to what the
+//! adapters call; this one checks it against what goes over the wire.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::apply_cli::{JOURNAL, PLAN, cli, copy_of, template_dir};
+use crate::common::*;
+
+/// The actions an Allow statement of `policy` grants.
+fn granted(policy: &Value) -> BTreeSet<String> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .flat_map(|s| s["Action"].as_array().unwrap().clone())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `service:Operation` of every request in the sandbox's log.
+fn requested(log: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{}:{}",
+                v["service"].as_str().unwrap(),
+                v["operation"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn policy(dir: &Path, args: &[&str]) -> Value {
+    let ran = run(ctmigrate(dir).args(args)).expect_success();
+    serde_json::from_str(&ran.stdout).unwrap()
+}
+
+#[test]
+fn the_operator_policy_grants_every_request_of_a_whole_migration() {
+    let dir = copy_of(template_dir());
+    let d = dir.path();
+    let reads = d.join("reads.jsonl");
+    let writes = d.join("writes.jsonl");
+    let logged = |args: &[&str], log: &Path| {
+        let mut c = cli(d, args);
+        c.env("CTMIGRATE_SANDBOX_REQUEST_LOG", log);
+        run(&mut c)
+    };
+    // The reading commands, member accounts included.
+    logged(&["detect"], &reads).expect_success();
+    logged(
+        &["--member-role", "AWSControlTowerExecution", "detect"],
+        &reads,
+    )
+    .expect_success();
+    logged(
+        &[
+            "plan",
+            "--inference-profile",
+            "us",
+            "--permitted-account",
+            "666666666667",
+            "--name",
+            "again",
+            "--out",
+            "plans",
+        ],
+        &reads,
+    )
+    .expect_success();
+    logged(&["simulate", "--plan", PLAN], &reads);
+    logged(&["validate", "--plan", PLAN], &reads).expect_success();
+    // A whole migration and its rollback.
+    logged(&["apply", "--plan", PLAN, "--yes"], &writes).expect_exit(3);
+    console(d, "off");
+    logged(&["resume", "--journal", JOURNAL, "--yes"], &writes).expect_success();
+    logged(&["check", "--plan", PLAN], &reads);
+    logged(&["status", "--journal", JOURNAL], &reads).expect_success();
+    logged(&["rollback", "--journal", JOURNAL, "--yes"], &writes).expect_exit(3);
+    console(d, "on");
+    logged(&["rollback", "--journal", JOURNAL, "--yes"], &writes).expect_success();
+
+    let read_only = granted(&policy(
+        d,
+        &[
+            "--member-role",
+            "AWSControlTowerExecution",
+            "iam-policy",
+            "--for",
+            "operator",
+            "--read-only",
+        ],
+    ));
+    let full = granted(&policy(d, &["iam-policy", "--for", "operator"]));
+    let with_members = granted(&policy(
+        d,
+        &[
+            "--member-role",
+            "AWSControlTowerExecution",
+            "iam-policy",
+            "--for",
+            "operator",
+        ],
+    ));
+    let read_calls = requested(&reads);
+    let write_calls = requested(&writes);
+    assert!(read_calls.contains("organizations:ListPoliciesForTarget"));
+    assert!(read_calls.contains("sts:AssumeRole"), "{read_calls:?}");
+    assert!(write_calls.contains("controltower:EnableControl"));
+    assert!(write_calls.contains("organizations:DeletePolicy"));
+    let not_read: Vec<&String> = read_calls.difference(&read_only).collect();
+    assert!(
+        not_read.is_empty(),
+        "the read-only policy lacks {not_read:?}"
+    );
+    let not_granted: Vec<&String> = write_calls.difference(&full).collect();
+    assert!(not_granted.is_empty(), "the policy lacks {not_granted:?}");
+    // Nothing that changes the organization is in the read-only policy,
+    // and AssumeRole only with --member-role.
+    for w in ["controltower:EnableControl", "organizations:CreatePolicy"] {
+        assert!(!read_only.contains(w), "{w}");
+    }
+    assert!(!full.contains("sts:AssumeRole"));
+    assert!(with_members.contains("sts:AssumeRole"));
+}
+
+#[test]
+fn the_policy_is_valid_json_an_identity_can_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = policy(dir.path(), &["iam-policy", "--for", "operator"]);
+    assert_eq!(p["Version"], "2012-10-17");
+    // An identity policy holds at most 6,144 characters without spaces.
+    let compact = serde_json::to_string(&p).unwrap();
+    assert!(compact.len() < 6144, "{}", compact.len());
+    let bad = run(ctmigrate(dir.path()).args(["iam-policy", "--for", "nobody"]));
+    assert_eq!(bad.code, 64, "{}", bad.stderr);
+}
