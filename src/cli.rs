@@ -172,6 +172,8 @@ pub enum Command {
     Status(StatusArgs),
     /// The built-in sandbox: an emulator of Control Tower, Organizations, STS and Bedrock.
     Sandbox(SandboxArgs),
+    /// Write a saved plan as Terraform or CloudFormation, for pipelines that own Control Tower.
+    Export(ExportArgs),
     /// Print the least-privilege IAM identity policy for running ctmigrate (JSON).
     IamPolicy(IamPolicyArgs),
     /// Print a shell completion script, e.g. `ctmigrate completions bash > /etc/bash_completion.d/ctmigrate`.
@@ -182,21 +184,53 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The actions are exactly those ctmigrate calls (a test keeps them equal to the code).\nWith the global --member-role NAME, sts:AssumeRole on that role is added.\nAttach it to the identity you run ctmigrate as, in the management account."
+    after_help = "operator: exactly the actions ctmigrate calls (a test keeps them equal to the code);\nwith the global --member-role NAME, sts:AssumeRole on that role is added. Attach it\nto the identity you run ctmigrate as, in the management account.\n\nbedrock-caller: InvokeModel and InvokeModelWithResponseStream through the profile in\nits source Region and on the model in every destination Region (only through that\nprofile), the Region-less model of a global profile, and GetInferenceProfile.\nDestinations are read live (bedrock:ListInferenceProfiles), else from the catalog."
 )]
 pub struct IamPolicyArgs {
-    /// Whose policy: `operator`, the identity that runs ctmigrate.
+    /// Whose policy.
     #[arg(long = "for", value_enum, value_name = "WHO")]
     pub for_whom: PolicyFor,
-    /// Only what detect, plan, check, simulate, explain and status need: no changes.
+    /// Operator: only what detect, plan, check, simulate, explain and status need; no changes.
     #[arg(long)]
     pub read_only: bool,
+    /// Bedrock caller: the system-defined inference profile it calls (e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0).
+    #[arg(long, value_name = "ID")]
+    pub inference_profile: Option<String>,
+    /// Bedrock caller: the Region it calls from (default: --region, or the sandbox's home Region).
+    #[arg(long, value_name = "REGION")]
+    pub source_region: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyFor {
     /// The identity that runs ctmigrate in the management account.
     Operator,
+    /// A role or user that calls Bedrock through one inference profile (`--inference-profile`).
+    BedrockCaller,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The export expresses exactly the plan's steps before the console step, and adds none:\nPV.1 per target, the companion SCP and its attachments; what exists already is imported.\nThe landing-zone region deny is turned off in the console afterwards; the README.md\nwritten beside the code gives the order."
+)]
+pub struct ExportArgs {
+    /// The saved plan (its checksum is checked, as apply checks it).
+    #[arg(long, value_name = "FILE")]
+    pub plan: std::path::PathBuf,
+    /// The tool to write for.
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub to: ExportTool,
+    /// Directory to write into (created if missing; ctmigrate's files in it are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTool {
+    /// versions.tf, main.tf (with import blocks) and README.md.
+    Terraform,
+    /// ctmigrate.yaml, import.json when something exists already, and README.md.
+    Cloudformation,
 }
 
 #[derive(Debug, Args)]

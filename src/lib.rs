@@ -44,6 +44,8 @@
 //!   `apply::launch` starts and continues runs for the commands.
 //! - [`explain`]: reads an AccessDenied message and judges it against a
 //!   snapshot with the policy evaluator: the denying statement and the fix (pure).
+//! - [`export`]: a saved plan as Terraform or CloudFormation (pure, but for
+//!   `export::write`).
 //! - [`wizard`]: the guided session: its choices (pure), the one
 //!   [`wizard::Prompter`] every question goes through (terminal, answers
 //!   file, recorder), and its flow (`wizard::session`).
@@ -72,6 +74,7 @@ pub mod detect;
 pub mod discover;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod fs;
 pub mod iam;
 pub mod interrupt;

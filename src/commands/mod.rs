@@ -7,6 +7,7 @@ mod apply;
 mod check;
 mod detect;
 mod explain;
+mod export;
 mod iam;
 mod plan;
 mod policy;
@@ -69,7 +70,8 @@ pub async fn dispatch(
         Command::Rollback(args) => apply::rollback(settings, &args, out).await,
         Command::Status(args) => apply::status(settings, &args, out).await,
         Command::Sandbox(args) => sandbox::run(settings, args, out).await,
-        Command::IamPolicy(args) => iam::run(settings, &args, out),
+        Command::Export(args) => export::run(&args, out),
+        Command::IamPolicy(args) => iam::run(settings, &args, out).await,
         Command::Completions(args) => reference::completions(&args, out),
         Command::Man => reference::man(out),
     }

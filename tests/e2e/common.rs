@@ -216,7 +216,10 @@ pub fn pytools() -> PathBuf {
     let lock = File::create(root.with_extension("lock")).unwrap();
     lock.lock().unwrap();
     let bin = root.join("bin");
-    if !bin.join("aws").exists() || !bin.join("moto_server").exists() {
+    if ["aws", "moto_server", "cfn-lint", "hcl2tojson"]
+        .iter()
+        .any(|tool| !bin.join(tool).exists())
+    {
         let status = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&root)

@@ -145,3 +145,127 @@ fn the_policy_is_valid_json_an_identity_can_carry() {
     let bad = run(ctmigrate(dir.path()).args(["iam-policy", "--for", "nobody"]));
     assert_eq!(bad.code, 64, "{}", bad.stderr);
 }
+
+const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == sid)
+        .unwrap_or_else(|| panic!("no {sid} in {policy:#}"))
+}
+
+#[test]
+fn a_bedrock_callers_policy_reaches_every_destination_read_live() {
+    let dir = quick_sandbox();
+    let d = dir.path();
+    let caller = |args: &[&str]| {
+        let mut c = ctmigrate(d);
+        c.args([
+            "--sandbox",
+            "--sandbox-dir",
+            "sb",
+            "iam-policy",
+            "--for",
+            "bedrock-caller",
+        ])
+        .args(args);
+        run(&mut c)
+    };
+    // From the home Region (ap-northeast-1), the jp. profile.
+    let jp = caller(&["--inference-profile", &format!("jp.{SONNET}")]).expect_success();
+    let p: Value = serde_json::from_str(&jp.stdout).unwrap();
+    let profile = format!(
+        "arn:aws:bedrock:ap-northeast-1:${{aws:PrincipalAccount}}:inference-profile/jp.{SONNET}"
+    );
+    assert_eq!(
+        statement(&p, "InvokeThroughTheProfile")["Resource"],
+        profile
+    );
+    let models: Vec<String> = ["ap-northeast-1", "ap-northeast-3"]
+        .iter()
+        .map(|r| format!("arn:aws:bedrock:{r}::foundation-model/{SONNET}"))
+        .collect();
+    assert_eq!(
+        statement(&p, "InvokeTheModelInEveryDestination")["Resource"],
+        serde_json::json!(models)
+    );
+    assert!(jp.stderr.is_empty(), "read live, no warning: {}", jp.stderr);
+
+    // The us. profile is not offered in Tokyo: the message says where it is.
+    let wrong = caller(&["--inference-profile", &format!("us.{SONNET}")]);
+    assert_eq!(wrong.code, 65, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("is not offered in ap-northeast-1"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(wrong.stderr.contains("--source-region"), "{}", wrong.stderr);
+    let us = caller(&[
+        "--inference-profile",
+        &format!("us.{SONNET}"),
+        "--source-region",
+        "us-east-1",
+    ])
+    .expect_success();
+    let p: Value = serde_json::from_str(&us.stdout).unwrap();
+    let resources = statement(&p, "InvokeTheModelInEveryDestination")["Resource"].to_string();
+    for r in ["us-east-1", "us-east-2", "us-west-2"] {
+        assert!(
+            resources.contains(&format!("arn:aws:bedrock:{r}::")),
+            "{r}: {resources}"
+        );
+    }
+
+    // Bad input: named, with the fix, nothing read.
+    let bad = caller(&["--inference-profile", "claude"]);
+    assert_eq!(bad.code, 64, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("`claude` is not a system-defined inference profile id")
+    );
+    let none = caller(&[]);
+    assert_eq!(none.code, 64, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("--inference-profile ID"),
+        "{}",
+        none.stderr
+    );
+    let region = caller(&[
+        "--inference-profile",
+        &format!("us.{SONNET}"),
+        "--source-region",
+        "mars-1",
+    ]);
+    assert_eq!(region.code, 64, "{}", region.stderr);
+}
+
+#[test]
+fn a_global_profiles_caller_gets_the_regionless_model() {
+    let dir = quick_sandbox();
+    let ran = run(ctmigrate(dir.path()).args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "iam-policy",
+        "--for",
+        "bedrock-caller",
+        "--inference-profile",
+        &format!("global.{SONNET}"),
+        "--source-region",
+        "us-east-1",
+    ]))
+    .expect_success();
+    let p: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let regionless = statement(&p, "InvokeTheRegionlessModel");
+    assert_eq!(
+        regionless["Resource"],
+        serde_json::json!([format!("arn:aws:bedrock:::foundation-model/{SONNET}")])
+    );
+    assert_eq!(
+        regionless["Condition"]["StringEquals"]["aws:RequestedRegion"],
+        "unspecified"
+    );
+}

@@ -11,6 +11,7 @@ mod crash_random;
 mod crash_rollback;
 mod detect_cli;
 mod explain_cli;
+mod export_cli;
 mod external;
 mod fixtures;
 mod help_cli;
