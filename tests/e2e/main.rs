@@ -9,6 +9,7 @@ mod common;
 mod concurrent;
 mod crash_random;
 mod crash_rollback;
+mod credentials;
 mod detect_cli;
 mod explain_cli;
 mod export_cli;
