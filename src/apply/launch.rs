@@ -147,12 +147,8 @@ pub async fn resume(
             ),
         )
         .hint(
-            Next::new(
-                &progress
-                    .started
-                    .as_ref()
-                    .map(|s| s.connection.clone())
-                    .unwrap_or_default(),
+            Next::of_journal(
+                &progress,
                 &journal_path.display().to_string(),
                 settings.terminals.stdin,
             )
@@ -202,12 +198,8 @@ pub async fn rollback(
         if !rb.left.is_empty() {
             // Finished, but it left what ctmigrate did not make: say so
             // again, with the command that undoes those too.
-            let next = Next::new(
-                &progress
-                    .started
-                    .as_ref()
-                    .map(|s| s.connection.clone())
-                    .unwrap_or_default(),
+            let next = Next::of_journal(
+                &progress,
                 &journal_path.display().to_string(),
                 settings.terminals.stdin,
             );

@@ -40,6 +40,20 @@ impl Next {
         }
     }
 
+    /// The commands for the journal at `journal` whose records fold to
+    /// `progress`, with the global flags its start record holds.
+    pub fn of_journal(progress: &Progress, journal: &str, interactive: bool) -> Next {
+        Next::new(
+            progress
+                .started
+                .as_ref()
+                .map(|s| s.connection.as_str())
+                .unwrap_or_default(),
+            journal,
+            interactive,
+        )
+    }
+
     /// `ctmigrate` and the global flags.
     pub fn me(&self) -> &str {
         &self.me

@@ -328,15 +328,7 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive:
     } else {
         Phase::InProgress
     };
-    let n = Next::new(
-        progress
-            .started
-            .as_ref()
-            .map(|s| s.connection.as_str())
-            .unwrap_or_default(),
-        journal_path,
-        interactive,
-    );
+    let n = Next::of_journal(progress, journal_path, interactive);
     let next_action = match phase {
         Phase::RolledBack => match progress.rollback.as_ref().map(|r| &r.left) {
             Some(left) if !left.is_empty() => format!(

@@ -15,24 +15,26 @@ use crate::common::*;
 pub(crate) const PLAN: &str = "plans/t.plan.json";
 pub(crate) const JOURNAL: &str = "plans/t.journal.jsonl";
 
-/// A directory with a fast sandbox and a plan for the `us.` profiles.
-pub(crate) fn template() -> tempfile::TempDir {
-    let dir = quick_sandbox();
-    run(ctmigrate(dir.path()).args([
-        "--sandbox",
-        "--sandbox-dir",
-        "sb",
+/// `plan` for the `us.` profiles with one permitted account, named `name`,
+/// into `plans/`: the decisions every apply test migrates with.
+pub(crate) fn us_plan(name: &str) -> [&str; 9] {
+    [
         "plan",
         "--inference-profile",
         "us",
         "--permitted-account",
         "666666666667",
         "--name",
-        "t",
+        name,
         "--out",
         "plans",
-    ]))
-    .expect_success();
+    ]
+}
+
+/// A directory with a fast sandbox and a plan for the `us.` profiles.
+pub(crate) fn template() -> tempfile::TempDir {
+    let dir = quick_sandbox();
+    run(&mut cli(dir.path(), &us_plan("t"))).expect_success();
     dir
 }
 

@@ -268,6 +268,12 @@ pub fn free_port() -> u16 {
 /// A temporary directory with a sandbox in `sb/` whose control operations
 /// take 60 ms and landing-zone updates 120 ms.
 pub fn quick_sandbox() -> tempfile::TempDir {
+    sandbox_with_delays("60ms", "120ms")
+}
+
+/// A temporary directory with a sandbox in `sb/` whose control operations
+/// and landing-zone updates take as long as given (`300ms`, `2s`).
+pub fn sandbox_with_delays(control_op: &str, landing_zone_op: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     run(ctmigrate(dir.path()).args([
         "sandbox",
@@ -275,9 +281,9 @@ pub fn quick_sandbox() -> tempfile::TempDir {
         "--sandbox-dir",
         "sb",
         "--control-op-delay",
-        "60ms",
+        control_op,
         "--landing-zone-op-delay",
-        "120ms",
+        landing_zone_op,
     ]))
     .expect_success();
     dir

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::apply_cli::{
-    JOURNAL, PLAN, assert_always_covered, assert_no_duplicates, copy_of, normalised,
+    JOURNAL, PLAN, assert_always_covered, assert_no_duplicates, cli, copy_of, normalised, us_plan,
 };
 use crate::common::*;
 
@@ -123,33 +123,8 @@ struct Bed {
 /// A sandbox whose control operations take long enough for kills to land
 /// while they run, and the plan for the `us.` profiles.
 fn slow_template() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    run(ctmigrate(dir.path()).args([
-        "sandbox",
-        "reset",
-        "--sandbox-dir",
-        "sb",
-        "--control-op-delay",
-        "300ms",
-        "--landing-zone-op-delay",
-        "200ms",
-    ]))
-    .expect_success();
-    run(ctmigrate(dir.path()).args([
-        "--sandbox",
-        "--sandbox-dir",
-        "sb",
-        "plan",
-        "--inference-profile",
-        "us",
-        "--permitted-account",
-        "666666666667",
-        "--name",
-        "t",
-        "--out",
-        "plans",
-    ]))
-    .expect_success();
+    let dir = sandbox_with_delays("300ms", "200ms");
+    run(&mut cli(dir.path(), &us_plan("t"))).expect_success();
     dir
 }
 

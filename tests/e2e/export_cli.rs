@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::apply_cli::{PLAN, cli, copy_of, template_dir};
+use crate::apply_cli::{PLAN, cli, copy_of, template_dir, us_plan};
 use crate::common::*;
 
 fn example() -> std::path::PathBuf {
@@ -204,21 +204,7 @@ fn what_exists_already_is_imported_not_created() {
     let dir = copy_of(template_dir());
     let d = dir.path();
     run(&mut cli(d, &["apply", "--plan", PLAN, "--yes"])).expect_exit(3);
-    run(&mut cli(
-        d,
-        &[
-            "plan",
-            "--inference-profile",
-            "us",
-            "--permitted-account",
-            "666666666667",
-            "--name",
-            "adopt",
-            "--out",
-            "plans",
-        ],
-    ))
-    .expect_success();
+    run(&mut cli(d, &us_plan("adopt"))).expect_success();
     run(ctmigrate(d).args([
         "export",
         "--plan",

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::apply_cli::{JOURNAL, PLAN, cli, copy_of, template_dir};
+use crate::apply_cli::{JOURNAL, PLAN, cli, copy_of, template_dir, us_plan};
 use crate::common::*;
 
 /// The actions an Allow statement of `policy` grants.
@@ -63,21 +63,7 @@ fn the_operator_policy_grants_every_request_of_a_whole_migration() {
         &reads,
     )
     .expect_success();
-    logged(
-        &[
-            "plan",
-            "--inference-profile",
-            "us",
-            "--permitted-account",
-            "666666666667",
-            "--name",
-            "again",
-            "--out",
-            "plans",
-        ],
-        &reads,
-    )
-    .expect_success();
+    logged(&us_plan("again"), &reads).expect_success();
     logged(&["simulate", "--plan", PLAN], &reads);
     logged(&["validate", "--plan", PLAN], &reads).expect_success();
     // A whole migration and its rollback.
@@ -157,13 +143,10 @@ fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {sid} in {policy:#}"))
 }
 
-#[test]
-fn a_bedrock_callers_policy_reaches_every_destination_read_live() {
-    let dir = quick_sandbox();
-    let d = dir.path();
-    let caller = |args: &[&str]| {
-        let mut c = ctmigrate(d);
-        c.args([
+/// `iam-policy --for bedrock-caller ARGS` on the sandbox in `dir/sb`.
+fn bedrock_caller(dir: &Path, args: &[&str]) -> Ran {
+    run(ctmigrate(dir)
+        .args([
             "--sandbox",
             "--sandbox-dir",
             "sb",
@@ -171,9 +154,14 @@ fn a_bedrock_callers_policy_reaches_every_destination_read_live() {
             "--for",
             "bedrock-caller",
         ])
-        .args(args);
-        run(&mut c)
-    };
+        .args(args))
+}
+
+#[test]
+fn a_bedrock_callers_policy_reaches_every_destination_read_live() {
+    let dir = quick_sandbox();
+    let d = dir.path();
+    let caller = |args: &[&str]| bedrock_caller(d, args);
     // From the home Region (ap-northeast-1), the jp. profile.
     let jp = caller(&["--inference-profile", &format!("jp.{SONNET}")]).expect_success();
     let p: Value = serde_json::from_str(&jp.stdout).unwrap();
@@ -245,18 +233,15 @@ fn a_bedrock_callers_policy_reaches_every_destination_read_live() {
 #[test]
 fn a_global_profiles_caller_gets_the_regionless_model() {
     let dir = quick_sandbox();
-    let ran = run(ctmigrate(dir.path()).args([
-        "--sandbox",
-        "--sandbox-dir",
-        "sb",
-        "iam-policy",
-        "--for",
-        "bedrock-caller",
-        "--inference-profile",
-        &format!("global.{SONNET}"),
-        "--source-region",
-        "us-east-1",
-    ]))
+    let ran = bedrock_caller(
+        dir.path(),
+        &[
+            "--inference-profile",
+            &format!("global.{SONNET}"),
+            "--source-region",
+            "us-east-1",
+        ],
+    )
     .expect_success();
     let p: Value = serde_json::from_str(&ran.stdout).unwrap();
     let regionless = statement(&p, "InvokeTheRegionlessModel");
