@@ -145,6 +145,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         interrupt::install(&out);
         commands::dispatch(command, &settings, &out).await
     });
+    // `-v`: what the command cost in AWS calls.
+    if let Some(calls) = aws::calls::summary() {
+        out.detail(&calls);
+    }
     match result {
         Ok(exit) => exit.code(),
         Err(e) => {

@@ -28,7 +28,8 @@ impl SdkBedrock {
         credentials: Option<aws_sdk_bedrock::config::Credentials>,
     ) -> SdkBedrock {
         let mut builder = aws_sdk_bedrock::config::Builder::from(config)
-            .region(aws_sdk_bedrock::config::Region::new(region.to_string()));
+            .region(aws_sdk_bedrock::config::Region::new(region.to_string()))
+            .interceptor(super::calls::Counter { service: "bedrock" });
         if let Some(c) = credentials {
             builder = builder.credentials_provider(c);
         }

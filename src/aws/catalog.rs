@@ -15,7 +15,13 @@ pub struct SdkControlCatalog {
 impl SdkControlCatalog {
     pub fn new(config: &aws_config::SdkConfig) -> SdkControlCatalog {
         SdkControlCatalog {
-            client: aws_sdk_controlcatalog::Client::new(config),
+            client: aws_sdk_controlcatalog::Client::from_conf(
+                aws_sdk_controlcatalog::config::Builder::from(config)
+                    .interceptor(super::calls::Counter {
+                        service: "controlcatalog",
+                    })
+                    .build(),
+            ),
         }
     }
 }

@@ -24,6 +24,9 @@ impl SdkControlTower {
             .region(aws_sdk_controltower::config::Region::new(
                 region.to_string(),
             ))
+            .interceptor(super::calls::Counter {
+                service: "controltower",
+            })
             .build();
         SdkControlTower {
             client: aws_sdk_controltower::Client::from_conf(conf),

@@ -12,6 +12,7 @@
 
 mod actions;
 mod bedrock;
+pub mod calls;
 mod catalog;
 mod controltower;
 mod error;

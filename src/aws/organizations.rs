@@ -16,7 +16,13 @@ pub struct SdkOrganizations {
 impl SdkOrganizations {
     pub fn new(config: &aws_config::SdkConfig) -> SdkOrganizations {
         SdkOrganizations {
-            client: aws_sdk_organizations::Client::new(config),
+            client: aws_sdk_organizations::Client::from_conf(
+                aws_sdk_organizations::config::Builder::from(config)
+                    .interceptor(super::calls::Counter {
+                        service: "organizations",
+                    })
+                    .build(),
+            ),
         }
     }
 }

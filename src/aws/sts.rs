@@ -11,7 +11,11 @@ pub struct SdkIdentity {
 impl SdkIdentity {
     pub fn new(config: &aws_config::SdkConfig) -> SdkIdentity {
         SdkIdentity {
-            client: aws_sdk_sts::Client::new(config),
+            client: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(super::calls::Counter { service: "sts" })
+                    .build(),
+            ),
         }
     }
 }

@@ -34,7 +34,7 @@ fn abort_points(records: &[Value]) -> Vec<u64> {
 }
 
 #[test]
-fn a_rollback_after_a_kill_inside_any_step_restores_the_organization() {
+fn defect_1_a_rollback_after_a_kill_inside_any_step_restores_the_organization() {
     let (_, records, before) = baseline();
     let points = abort_points(records);
     assert!(points.len() >= 10, "{points:?}");
@@ -71,7 +71,7 @@ fn a_rollback_after_a_kill_inside_any_step_restores_the_organization() {
 }
 
 #[test]
-fn sigint_stops_a_rollback_at_a_checkpoint_and_rollback_then_finishes() {
+fn defect_4_sigint_stops_a_rollback_at_a_checkpoint_and_rollback_then_finishes() {
     let (_, _, before) = baseline();
     let dir = copy_of(template_dir());
     let d = dir.path();

@@ -254,3 +254,40 @@ fn a_global_profiles_caller_gets_the_regionless_model() {
         "unspecified"
     );
 }
+
+#[test]
+fn a_bedrock_caller_policy_falls_back_to_the_catalog_with_a_warning() {
+    let dir = quick_sandbox();
+    // Bedrock answers every ListInferenceProfiles with an internal error.
+    let mut c = ctmigrate(dir.path());
+    c.env(
+        "CTMIGRATE_SANDBOX_FAULTS",
+        "5xx=1.0,ops=ListInferenceProfiles,seed=1",
+    )
+    .args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "iam-policy",
+        "--for",
+        "bedrock-caller",
+        "--inference-profile",
+        &format!("us.{SONNET}"),
+        "--source-region",
+        "us-east-1",
+    ]);
+    let ran = run(&mut c).expect_success();
+    assert!(
+        ran.stderr.contains("built-in catalog of geographies"),
+        "{}",
+        ran.stderr
+    );
+    let p: Value = serde_json::from_str(&ran.stdout).unwrap();
+    let resources = statement(&p, "InvokeTheModelInEveryDestination")["Resource"].to_string();
+    for r in ["us-east-1", "us-east-2", "us-west-2"] {
+        assert!(
+            resources.contains(&format!("arn:aws:bedrock:{r}::")),
+            "{r}: {resources}"
+        );
+    }
+}

@@ -51,7 +51,7 @@ fn changes_journaled(dir: &Path) -> Vec<(String, Value)> {
 }
 
 #[test]
-fn a_failed_journal_write_stops_the_run_before_its_next_aws_call() {
+fn defect_6_a_failed_journal_write_stops_the_run_before_its_next_aws_call() {
     let base = template();
     // Before the companion is created; before the first attach; in the
     // middle of the enable stage, with control operations in flight.

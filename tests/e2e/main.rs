@@ -5,6 +5,7 @@
 mod application_profiles;
 mod apply_cli;
 mod bedrock_paths;
+mod calls_cli;
 mod common;
 mod concurrent;
 mod crash_random;

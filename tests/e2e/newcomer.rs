@@ -155,7 +155,7 @@ fn planning_again_keeps_an_ended_apply_and_refuses_to_write_over_one_in_progress
 }
 
 #[test]
-fn ctrl_c_at_the_console_wait_stops_at_once_with_exit_4_and_a_stopped_record() {
+fn defect_6_ctrl_c_at_the_console_wait_stops_at_once_with_exit_4_and_a_stopped_record() {
     let dir = copy_of(template_dir());
     let d = dir.path();
     let (sent, out) = interrupt_at(

@@ -610,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn corruption_before_the_last_line_is_refused_with_its_line_number() {
+    fn defect_6_corruption_is_refused_with_its_line_number_and_a_failed_open_leaves_no_lock() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.journal.jsonl");
         let mut j = Journal::create(&path, "apply").unwrap();
@@ -716,7 +716,7 @@ mod tests {
     }
 
     #[test]
-    fn deleting_the_holder_file_does_not_let_a_second_run_in() {
+    fn defect_3_deleting_the_lock_file_does_not_let_a_second_run_in() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.journal.jsonl");
         let mut j = Journal::create(&path, "apply").unwrap();
@@ -738,7 +738,7 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_without_a_complete_record_may_start_over() {
+    fn defect_5_a_journal_without_a_complete_record_may_start_over() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.journal.jsonl");
         // The disk filled up during the first write: a torn first line.
