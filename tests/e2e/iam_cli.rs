@@ -144,17 +144,22 @@ fn statement<'a>(policy: &'a Value, sid: &str) -> &'a Value {
 }
 
 /// `iam-policy --for bedrock-caller ARGS` on the sandbox in `dir/sb`.
+fn bedrock_caller_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = ctmigrate(dir);
+    c.args([
+        "--sandbox",
+        "--sandbox-dir",
+        "sb",
+        "iam-policy",
+        "--for",
+        "bedrock-caller",
+    ])
+    .args(args);
+    c
+}
+
 fn bedrock_caller(dir: &Path, args: &[&str]) -> Ran {
-    run(ctmigrate(dir)
-        .args([
-            "--sandbox",
-            "--sandbox-dir",
-            "sb",
-            "iam-policy",
-            "--for",
-            "bedrock-caller",
-        ])
-        .args(args))
+    run(&mut bedrock_caller_command(dir, args))
 }
 
 #[test]
@@ -259,23 +264,20 @@ fn a_global_profiles_caller_gets_the_regionless_model() {
 fn a_bedrock_caller_policy_falls_back_to_the_catalog_with_a_warning() {
     let dir = quick_sandbox();
     // Bedrock answers every ListInferenceProfiles with an internal error.
-    let mut c = ctmigrate(dir.path());
+    let profile = format!("us.{SONNET}");
+    let mut c = bedrock_caller_command(
+        dir.path(),
+        &[
+            "--inference-profile",
+            &profile,
+            "--source-region",
+            "us-east-1",
+        ],
+    );
     c.env(
         "CTMIGRATE_SANDBOX_FAULTS",
         "5xx=1.0,ops=ListInferenceProfiles,seed=1",
-    )
-    .args([
-        "--sandbox",
-        "--sandbox-dir",
-        "sb",
-        "iam-policy",
-        "--for",
-        "bedrock-caller",
-        "--inference-profile",
-        &format!("us.{SONNET}"),
-        "--source-region",
-        "us-east-1",
-    ]);
+    );
     let ran = run(&mut c).expect_success();
     assert!(
         ran.stderr.contains("built-in catalog of geographies"),
