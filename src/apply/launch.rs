@@ -420,11 +420,8 @@ async fn execute(
     let (orgs, ct, sts) = clients(aws, plan);
     let live = Live::for_plan(&orgs, &ct, &sts, plan);
     // Commands in messages carry the flags that reach this organization.
-    let next = Next::new(
-        &journal::fold(&records)
-            .started
-            .map(|s| s.connection)
-            .unwrap_or_default(),
+    let next = Next::of_journal(
+        &journal::fold(&records),
         &journal.path().display().to_string(),
         interactive,
     );

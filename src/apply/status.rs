@@ -332,10 +332,11 @@ pub fn status(plan: &Plan, progress: &Progress, journal_path: &str, interactive:
     let next_action = match phase {
         Phase::RolledBack => match progress.rollback.as_ref().map(|r| &r.left) {
             Some(left) if !left.is_empty() => format!(
-                "the rollback left {} effect(s) ctmigrate did not make: {}; keep them, or undo them too with: {}",
+                "the rollback left {} effect(s) ctmigrate did not make: {}; undo them too with: {}; or keep them: {}",
                 left.len(),
                 left.join("; "),
-                n.rollback_unowned(progress.rollback.as_ref().and_then(|r| r.to.as_deref()))
+                n.rollback_unowned(progress.rollback.as_ref().and_then(|r| r.to.as_deref())),
+                n.again_after_rollback(progress)
             ),
             _ => format!(
                 "nothing is in progress; {}",
